@@ -1,0 +1,97 @@
+"""The ``dockyard`` command: argument parsing, dispatch, error rendering, exit codes.
+
+Each command lives in its own file under ``dockyard/cli/`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a callable
+taking the parsed arguments and returning the exit code.
+
+Exit codes (the same for every command):
+
+====  =====================================================
+0     success, nothing failed
+1     usage or load error (bad inventory, bad arguments)
+2     some host failed
+4     some host was unreachable (and none failed otherwise)
+130   interrupted (Ctrl-C)
+====  =====================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from dockyard import __version__
+from dockyard.errors import DiagnosticsError, DockyardError
+from dockyard.source import render_error
+
+__all__ = ["EXIT_ERROR", "EXIT_FAILED", "EXIT_OK", "EXIT_UNREACHABLE", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_FAILED = 2
+EXIT_UNREACHABLE = 4
+EXIT_INTERRUPTED = 130
+
+Handler = Callable[[argparse.Namespace], int]
+
+DESCRIPTION = """\
+dockyard takes hosts from an Ansible-style inventory and works on them over plain
+SSH: it reads their state, shows what it would change, and changes only that.
+Targets need sshd and a POSIX shell, nothing else.
+"""
+
+EPILOG = """\
+examples:
+  dockyard inventory -i inventory/lab.ini --graph     show groups and hosts
+  dockyard ping -i inventory/lab.ini                  can every host be reached?
+  dockyard facts -i inventory/lab.ini web01           facts of one host, as JSON
+
+Run 'dockyard COMMAND --help' for the options of a command.
+exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachable.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from dockyard.cli import facts, inventory
+
+    parser = argparse.ArgumentParser(
+        prog="dockyard",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dockyard {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for module in (inventory, facts):
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "func", None)
+    if handler is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return handler(args)
+    except DiagnosticsError as errors:
+        for error in errors:
+            print(render_error(error), file=sys.stderr)
+            print(file=sys.stderr)
+        print(f"error: {errors.message}; nothing was done", file=sys.stderr)
+        return EXIT_ERROR
+    except DockyardError as error:
+        print(render_error(error), file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())
