@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "CommandError",
     "ConnectError",
-    "DiagnosticsError",
     "Diagnostics",
+    "DiagnosticsError",
     "DockyardError",
     "FactError",
     "HostKeyError",

@@ -74,6 +74,7 @@ class ConnectionSpec:
     become: Become | None = None
     use_agent: bool = True
     look_for_keys: bool = True
+    ssh_config: Path | None = None
 
 
 def _as_bool(value: Any) -> bool:
@@ -117,8 +118,8 @@ def _become(name: str, hostvars: Mapping[str, Any], options: ConnectionOptions) 
     )
 
 
-def _ssh_config(options: ConnectionOptions, target: str) -> dict[str, Any]:
-    path = options.ssh_config
+def ssh_config_for(path: Path | None, target: str) -> dict[str, Any]:
+    """OpenSSH client settings for ``target`` from the config file at ``path`` (or none)."""
     if path is None or not path.is_file():
         return {}
     import paramiko
@@ -145,7 +146,7 @@ def spec_from_vars(name: str, hostvars: Mapping[str, Any], options: ConnectionOp
         return ConnectionSpec(name=name, kind="local", address="localhost", become=become,
                               command_timeout=options.command_timeout)
     target = str(_first(hostvars.get("ansible_host"), hostvars.get("ansible_ssh_host"), name))
-    config = _ssh_config(options, target)
+    config = ssh_config_for(options.ssh_config, target)
     port_value = _first(hostvars.get("ansible_port"), hostvars.get("ansible_ssh_port"), config.get("port"), 22)
     try:
         port = int(port_value)
@@ -177,4 +178,5 @@ def spec_from_vars(name: str, hostvars: Mapping[str, Any], options: ConnectionOp
         become=become,
         use_agent=options.use_agent,
         look_for_keys=options.look_for_keys,
+        ssh_config=options.ssh_config,
     )

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import select
 import shlex
 import socket
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 import paramiko
 
 from dockyard.connection.base import Become, CommandResult
 from dockyard.connection.hostkeys import HostKeyChecker
 from dockyard.connection.shell import atomic_write_command, become_command
-from dockyard.connection.spec import ConnectionSpec
+from dockyard.connection.spec import ConnectionSpec, ssh_config_for
 from dockyard.errors import CommandError, ConnectError
 
 __all__ = ["SSHConnection", "parse_jump"]
@@ -84,11 +85,20 @@ class SSHConnection:
         return bool(transport and transport.is_active())
 
     def _open_jumps(self, jump: str) -> Any:
+        """Connect through each ProxyJump hop in turn; each hop is looked up in ssh config."""
         sock: Any = None
-        hops = parse_jump(jump, self.spec.user)
-        targets = [(host, port) for _, host, port in hops[1:]] + [(self.spec.address, self.spec.port)]
-        for (user, host, port), target in zip(hops, targets, strict=True):
-            client = self._connect(host, port, user, sock)
+        hops = []
+        for user, name, port in parse_jump(jump, ""):
+            config = ssh_config_for(self.spec.ssh_config, name)
+            keys = tuple(os.path.expanduser(path) for path in config.get("identityfile", ()))
+            hops.append((user or config.get("user") or self.spec.user,
+                         config.get("hostname") or name,
+                         int(config["port"]) if port == 22 and "port" in config else port,
+                         keys or self.spec.key_files))
+        targets = [(address, port) for _, address, port, _ in hops[1:]]
+        targets.append((self.spec.address, self.spec.port))
+        for (user, address, port, keys), target in zip(hops, targets, strict=True):
+            client = self._connect(address, port, user, sock, keys)
             self._jumps.append(client)
             transport = client.get_transport()
             assert transport is not None
@@ -97,23 +107,32 @@ class SSHConnection:
                                               timeout=self.spec.connect_timeout)
             except (paramiko.SSHException, OSError) as exc:
                 raise ConnectError(
-                    f"jump host {host} cannot reach {target[0]}:{target[1]}: {exc}",
+                    f"jump host {address} cannot reach {target[0]}:{target[1]}: {exc}",
                     host=self.host,
                     hint="check ProxyJump in ~/.ssh/config and that the jump host may forward",
                 ) from None
         return sock
 
-    def _connect(self, address: str, port: int, user: str, sock: Any) -> paramiko.SSHClient:
+    def _connect(
+        self, address: str, port: int, user: str, sock: Any, keys: tuple[str, ...] | None = None
+    ) -> paramiko.SSHClient:
         spec = self.spec
+        key_files = spec.key_files if keys is None else keys
+        started = time.monotonic()
         client = paramiko.SSHClient()
         self._checker.prepare(client)
         try:
+            if sock is None:
+                # Without TCP_NODELAY every small SSH packet waits out the peer's delayed ACK
+                # (about 40 ms per channel open on Linux); commands are latency-bound.
+                sock = socket.create_connection((address, port), timeout=spec.connect_timeout)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client.connect(
                 address,
                 port=port,
                 username=user,
                 password=spec.password,
-                key_filename=list(spec.key_files) or None,
+                key_filename=cast(Any, list(key_files) or None),  # stubs say str; list works
                 timeout=spec.connect_timeout,
                 banner_timeout=spec.connect_timeout,
                 auth_timeout=spec.connect_timeout,
@@ -126,7 +145,8 @@ class SSHConnection:
             raise self._checker.changed_key_error(self.host, address, port, exc) from None
         except BaseException as exc:
             client.close()
-            error = self._connect_error(exc, user, address, port)
+            slow = time.monotonic() - started >= spec.connect_timeout * 0.9
+            error = self._connect_error(exc, user, address, port, slow)
             if error is None:
                 raise
             raise error from None
@@ -136,7 +156,9 @@ class SSHConnection:
         log.debug("connected to %s@%s:%s", user, address, port)
         return client
 
-    def _connect_error(self, exc: BaseException, user: str, address: str, port: int) -> ConnectError | None:
+    def _connect_error(
+        self, exc: BaseException, user: str, address: str, port: int, slow: bool
+    ) -> ConnectError | None:
         where = f"{address}:{port}"
         if isinstance(exc, ConnectError):
             exc.host = exc.host or self.host
@@ -148,7 +170,9 @@ class SSHConnection:
                 hint="check ansible_user and ansible_ssh_private_key_file (or ansible_password); "
                 "the public key must be in the user's ~/.ssh/authorized_keys",
             )
-        if isinstance(exc, TimeoutError | socket.timeout):
+        if isinstance(exc, TimeoutError | socket.timeout) or (
+            slow and isinstance(exc, paramiko.SSHException | EOFError)
+        ):
             return ConnectError(
                 f"connection to {where} timed out after {self.spec.connect_timeout:g}s",
                 host=self.host,
@@ -186,16 +210,33 @@ class SSHConnection:
     ) -> CommandResult:
         full, prefix = become_command(command, become, env)
         limit = timeout if timeout is not None else self.spec.command_timeout
-        try:
-            channel = self._transport().open_session(timeout=self.spec.connect_timeout)
-            channel.exec_command(full)
-        except (paramiko.SSHException, OSError, EOFError) as exc:
-            raise ConnectError(f"lost the connection: {exc}", host=self.host,
-                               hint="the host may have rebooted or sshd restarted") from None
+        channel = self._start(full)
         self.exec_count += 1
         log.debug("[%s] exec #%d: %s", self.host, self.exec_count, command)
         with channel:
             return _communicate(channel, prefix + (stdin or b""), limit)
+
+    def _start(self, command: str) -> paramiko.Channel:
+        """Open a channel and send the exec request; reconnect once if the connection died.
+
+        Retrying is safe only here, before the command was sent: a command is never run twice.
+        """
+        for attempt in (1, 2):
+            try:
+                channel = self._transport().open_session(timeout=self.spec.connect_timeout)
+            except (paramiko.SSHException, OSError, EOFError) as exc:
+                self.close()
+                if attempt == 2:
+                    raise ConnectError(f"lost the connection: {exc}", host=self.host,
+                                       hint="the host may have rebooted or sshd restarted") from None
+                log.debug("[%s] connection lost (%s); reconnecting", self.host, exc)
+                continue
+            try:
+                channel.exec_command(command)
+            except (paramiko.SSHException, OSError, EOFError) as exc:
+                raise ConnectError(f"lost the connection: {exc}", host=self.host) from None
+            return channel
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def put(
         self,

@@ -5,7 +5,15 @@ from pathlib import Path
 import pytest
 
 from dockyard.errors import DockyardError
-from dockyard.source import MarkedDict, MarkedList, Span, did_you_mean, load_yaml, render_error, span_of
+from dockyard.source import (
+    MarkedDict,
+    MarkedList,
+    Span,
+    did_you_mean,
+    load_yaml,
+    render_error,
+    span_of,
+)
 
 
 def test_spans_point_at_keys_values_and_items() -> None:

@@ -1,0 +1,132 @@
+"""The module contract: read, plan, act — with the plan pure and the acting generic.
+
+A host module answers four questions, and only the first touches the host (read-only)::
+
+    probe(args, ctx)                -> shell text that prints the current state (or None)
+    parse(args, output, ctx)        -> State   what the host has now
+    desired(args, ctx)              -> State   what the task declares
+    steps(current, desired, args)   -> [Step]  the difference; pure, no I/O; [] means ok
+
+The engine runs the probe, parses it, computes the steps; check mode stops there and
+reports them, apply runs each step's command. No module has a check-mode branch, so
+``--check``, ``--diff`` and ``plan`` are right for every module by construction.
+``result()`` shapes what ``register:`` sees, with Ansible's field names.
+
+Probes are plain shell text so that the engine can batch the probes of several tasks
+into one round trip (see docs). They must be read-only and print something parseable
+even when the thing is absent.
+
+Controller modules (``debug``, ``set_fact``, ``assert``, ...) never touch a host; they
+subclass :class:`ControllerModule` and compute their result from arguments and variables.
+"""
+
+from __future__ import annotations
+
+import shlex
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Generic, TypeVar
+
+from dockyard.connection.base import CommandResult
+from dockyard.errors import ModuleError
+from dockyard.modules.step import Action, Diff, Step
+
+__all__ = [
+    "Action",
+    "ControllerModule",
+    "Diff",
+    "HostModule",
+    "Module",
+    "ModuleContext",
+    "Step",
+    "q",
+]
+
+A = TypeVar("A")
+S = TypeVar("S")
+
+
+def q(value: object) -> str:
+    """Quote one value for the target's shell."""
+    return shlex.quote(str(value))
+
+
+@dataclass(frozen=True)
+class ModuleContext:
+    """What a module may know about where it runs, besides its arguments."""
+
+    host: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    search_paths: Sequence[Path] = ()
+    render: Callable[[str], str] = str
+    diff: bool = False
+
+    def find_file(self, name: str, subdir: str = "files") -> Path:
+        """Find a controller-side file the way Ansible does: role/playbook dirs, then as given."""
+        path = Path(name).expanduser()
+        if path.is_absolute():
+            if path.exists():
+                return path
+        else:
+            for base in self.search_paths:
+                for candidate in (base / subdir / name, base / name):
+                    if candidate.exists():
+                        return candidate
+        searched = ", ".join(str(base / subdir) for base in self.search_paths) or "."
+        raise ModuleError(f"could not find '{name}' on the controller", host=self.host,
+                          hint=f"looked in {searched}")
+
+
+class Module(ABC):
+    """Common to every module: its names and its argument type."""
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    Args: ClassVar[type[Any]]
+    exclusive: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    #: Can this module's outcome be predicted in check mode? (``command`` cannot.)
+    predictable: ClassVar[bool] = True
+
+
+class HostModule(Module, Generic[A, S]):
+    """A module that reads and changes a host."""
+
+    @abstractmethod
+    def probe(self, args: A, ctx: ModuleContext) -> str | None:
+        """Read-only shell text whose output :meth:`parse` understands; None = no read needed."""
+
+    @abstractmethod
+    def parse(self, args: A, output: CommandResult | None, ctx: ModuleContext) -> S:
+        """The host's current state, from the probe's output."""
+
+    @abstractmethod
+    def desired(self, args: A, ctx: ModuleContext) -> S:
+        """The state the task declares."""
+
+    @abstractmethod
+    def steps(self, current: S, desired: S, args: A) -> list[Step]:
+        """The steps that turn ``current`` into ``desired``. Pure: no I/O."""
+
+    def result(
+        self, args: A, current: S, desired: S, steps: Sequence[Step], ran: Sequence[CommandResult]
+    ) -> dict[str, Any]:
+        """Fields for ``register:`` besides changed/failed/diff (Ansible's names)."""
+        return {}
+
+    def check_failure(self, step: Step, result: CommandResult) -> str | None:
+        """A message when ``result`` means the step failed; default: non-zero exit code."""
+        if result.rc == 0:
+            return None
+        return f"{step.summary} failed (rc={result.rc}): {result.tail()}"
+
+
+class ControllerModule(Module):
+    """A module that runs on the controller only and never touches a host."""
+
+    @abstractmethod
+    def execute(self, args: Any, ctx: ModuleContext) -> dict[str, Any]:
+        """The task's result (Ansible's fields: changed, failed, msg, ...)."""

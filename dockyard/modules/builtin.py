@@ -1,0 +1,1 @@
+"""Every built-in module, imported so that each registers itself."""
