@@ -194,18 +194,19 @@ def validate(
     key_span, value_span = _spans(raw, span)
     specs = arg_specs(args_type)
     by_name = {spec.name: spec for spec in specs}
-    for spec in specs:
-        for alias in spec.aliases:
-            by_name.setdefault(alias, spec)
+    for declared in specs:
+        for alias in declared.aliases:
+            by_name.setdefault(alias, declared)
     values: dict[str, Any] = {}
     given: dict[str, str] = {}
     for key, value in raw.items():
-        spec = by_name.get(str(key))
-        if spec is None:
+        found = by_name.get(str(key))
+        if found is None:
             hint = did_you_mean(str(key), by_name) or f"'{module}' accepts: {', '.join(s.name for s in specs)}"
             diagnostics.add(ModuleError(f"unknown argument '{key}' for module '{module}'",
                                         span=key_span(key), hint=hint))
             continue
+        spec = found
         if spec.name in given:
             diagnostics.add(ModuleError(f"argument '{spec.name}' given twice (as '{given[spec.name]}' and '{key}')",
                                         span=key_span(key), hint="keep one of them"))

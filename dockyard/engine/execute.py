@@ -1,0 +1,102 @@
+"""One module on one host: read, plan, and (unless checking) act.
+
+This is the only place where a module's steps meet a connection::
+
+    probe  -> conn.run(probe)          read-only, one round trip (or none)
+    parse  -> current state
+    steps  -> pure difference           [] = ok
+    check  -> stop here, report the steps as the change that would happen
+    apply  -> conn.run(step.command, stdin=step.stdin) for each step, in order
+
+The result uses Ansible's fields (``changed``, ``failed``, ``msg``, ``diff``, ...) plus the
+module's own, so that ``register:`` and ``when:`` work as in Ansible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.connection.base import Become, CommandResult, Connection
+from dockyard.errors import ModuleError
+from dockyard.modules.args import validate
+from dockyard.modules.base import ControllerModule, HostModule, Module, ModuleContext, Step
+from dockyard.modules.registry import find_module, unknown_module_hint
+
+__all__ = ["ModuleOutcome", "execute_module", "load_module"]
+
+
+@dataclass(frozen=True)
+class ModuleOutcome:
+    """What happened (or would happen, in check mode) when a module met a host."""
+
+    result: dict[str, Any]
+    steps: tuple[Step, ...] = ()
+    ran: tuple[CommandResult, ...] = ()
+    probe_ran: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.result.get("changed"))
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.result.get("failed"))
+
+
+def load_module(name: str) -> Module:
+    cls = find_module(name)
+    if cls is None:
+        raise ModuleError(f"unknown module '{name}'", hint=unknown_module_hint(name))
+    return cls()
+
+
+def _diff_entries(steps: list[Step]) -> list[dict[str, str]]:
+    return [
+        {"before": step.diff.before, "after": step.diff.after,
+         "before_header": step.diff.before_header, "after_header": step.diff.after_header}
+        for step in steps if step.diff is not None and not step.sensitive
+    ]
+
+
+def execute_module(
+    module: Module,
+    raw_args: Mapping[str, Any],
+    conn: Connection | None,
+    ctx: ModuleContext,
+    *,
+    check: bool = False,
+    become: Become | None = None,
+) -> ModuleOutcome:
+    """Run ``module`` with templated ``raw_args`` against ``conn``; check mode stops before acting."""
+    args = validate(module.Args, raw_args, module=module.name,
+                    exclusive=module.exclusive, one_of=module.one_of)
+    if isinstance(module, ControllerModule):
+        return ModuleOutcome(result=module.execute(args, ctx))
+    if not isinstance(module, HostModule):
+        raise TypeError(f"{type(module).__name__} is neither a host nor a controller module")
+    if conn is None:
+        raise ModuleError(f"module '{module.name}' needs a connection to {ctx.host}", host=ctx.host)
+    probe = module.probe(args, ctx)
+    output = conn.run(probe, become=become) if probe is not None else None
+    current = module.parse(args, output, ctx)
+    desired = module.desired(args, ctx)
+    steps = module.steps(current, desired, args)
+    result: dict[str, Any] = {"changed": bool(steps), "failed": False}
+    if ctx.diff and (diffs := _diff_entries(steps)):
+        result["diff"] = diffs[0] if len(diffs) == 1 else diffs
+    ran: list[CommandResult] = []
+    if not check:
+        for step in steps:
+            outcome = conn.run(step.command, stdin=step.stdin or None, become=become)
+            ran.append(outcome)
+            problem = module.check_failure(step, outcome)
+            if problem is not None:
+                result.update(failed=True, msg=problem, rc=outcome.rc,
+                              stderr=outcome.error_text(), stdout=outcome.text())
+                break
+    if not result["failed"]:
+        result.update(module.result(args, current, desired, steps, ran))
+    return ModuleOutcome(result=result, steps=tuple(steps), ran=tuple(ran), probe_ran=probe is not None)
