@@ -80,7 +80,7 @@ start() {
     driver=$(pick_storage_driver)
     say "starting dockerd (storage driver $driver, log $LOG_FILE)"
     nohup dockerd --data-root "$DATA_ROOT" --storage-driver "$driver" \
-        --pidfile "$RUN_DIR/dockerd.self.pid" >"$LOG_FILE" 2>&1 </dev/null &
+        --pidfile "$RUN_DIR/dockerd.self.pid" >"$LOG_FILE" 2>&1 </dev/null 9>&- &
     echo "$!" >"$PID_FILE"
     waited=0
     until answers; do
