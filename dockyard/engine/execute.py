@@ -20,7 +20,7 @@ from typing import Any
 
 from dockyard.connection.base import Become, CommandResult, Connection
 from dockyard.errors import ModuleError
-from dockyard.modules.args import validate
+from dockyard.modules.args import validate_module_args
 from dockyard.modules.base import ControllerModule, HostModule, Module, ModuleContext, Step
 from dockyard.modules.registry import find_module, unknown_module_hint
 
@@ -69,10 +69,10 @@ def execute_module(
     *,
     check: bool = False,
     become: Become | None = None,
+    env: dict[str, str] | None = None,
 ) -> ModuleOutcome:
     """Run ``module`` with templated ``raw_args`` against ``conn``; check mode stops before acting."""
-    args = validate(module.Args, raw_args, module=module.name,
-                    exclusive=module.exclusive, one_of=module.one_of)
+    args = validate_module_args(type(module), raw_args)
     if isinstance(module, ControllerModule):
         return ModuleOutcome(result=module.execute(args, ctx))
     if not isinstance(module, HostModule):
@@ -80,7 +80,7 @@ def execute_module(
     if conn is None:
         raise ModuleError(f"module '{module.name}' needs a connection to {ctx.host}", host=ctx.host)
     probe = module.probe(args, ctx)
-    output = conn.run(probe, become=become) if probe is not None else None
+    output = conn.run(probe, become=become, env=env) if probe is not None else None
     current = module.parse(args, output, ctx)
     desired = module.desired(args, ctx)
     steps = module.steps(current, desired, args)
@@ -90,7 +90,7 @@ def execute_module(
     ran: list[CommandResult] = []
     if not check:
         for step in steps:
-            outcome = conn.run(step.command, stdin=step.stdin or None, become=become)
+            outcome = conn.run(step.command, stdin=step.stdin or None, become=become, env=env)
             ran.append(outcome)
             problem = module.check_failure(step, outcome)
             if problem is not None:

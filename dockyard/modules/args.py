@@ -29,7 +29,7 @@ from typing import Any, TypeVar, Union
 from dockyard.errors import Diagnostics, ModuleError
 from dockyard.source import MarkedDict, Span, did_you_mean
 
-__all__ = ["ArgSpec", "arg", "arg_specs", "is_template", "validate"]
+__all__ = ["ArgSpec", "arg", "arg_specs", "is_template", "validate", "validate_module_args"]
 
 T = TypeVar("T")
 TRUE_WORDS = {"yes", "true", "on", "1", "y"}
@@ -251,3 +251,14 @@ def _contains_template(value: Any) -> bool:
     if isinstance(value, list):
         return any(_contains_template(v) for v in value)
     return is_template(value)
+
+
+def validate_module_args(
+    module_cls: Any, raw: Mapping[str, Any], *, span: Span | None = None, lenient_templates: bool = False
+) -> Any:
+    """Validate ``raw`` for a module class (honours ``any_args`` modules like set_fact)."""
+    if getattr(module_cls, "any_args", False):
+        return module_cls.Args(dict(raw))
+    return validate(module_cls.Args, raw, module=module_cls.name, span=span,
+                    lenient_templates=lenient_templates,
+                    exclusive=module_cls.exclusive, one_of=module_cls.one_of)

@@ -62,7 +62,9 @@ class ModuleContext:
     variables: Mapping[str, Any] = field(default_factory=dict)
     search_paths: Sequence[Path] = ()
     render: Callable[[str], str] = str
+    condition: Callable[[Any], bool] = bool
     diff: bool = False
+    check: bool = False
 
     def find_file(self, name: str, subdir: str = "files") -> Path:
         """Find a controller-side file the way Ansible does: role/playbook dirs, then as given."""
@@ -90,6 +92,10 @@ class Module(ABC):
     one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     #: Can this module's outcome be predicted in check mode? (``command`` cannot.)
     predictable: ClassVar[bool] = True
+    #: Arguments the engine must not template (conditions evaluated by the module, e.g. assert's that).
+    raw_args: ClassVar[tuple[str, ...]] = ()
+    #: Accepts any argument names (set_fact); ``Args`` then receives them as one mapping.
+    any_args: ClassVar[bool] = False
 
 
 class HostModule(Module, Generic[A, S]):
@@ -125,7 +131,11 @@ class HostModule(Module, Generic[A, S]):
 
 
 class ControllerModule(Module):
-    """A module that runs on the controller only and never touches a host."""
+    """A module that runs on the controller only and never touches a host.
+
+    ``check`` in the context is for the few that must know (``pause`` does not sleep in
+    check mode); their results are the same either way.
+    """
 
     @abstractmethod
     def execute(self, args: Any, ctx: ModuleContext) -> dict[str, Any]:

@@ -1,0 +1,92 @@
+"""What the engine tells the world while it runs. The engine never prints; a sink renders.
+
+Events are frozen dataclasses; ``cli/output.py`` draws them for a console or writes them as
+JSON lines. Every event has a ``kind`` used as the JSON ``event`` field.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dockyard.modules.step import Step
+from dockyard.source import Span
+
+__all__ = [
+    "EventSink",
+    "HostResult",
+    "PlayRecap",
+    "PlayStarted",
+    "RunFinished",
+    "STATUSES",
+    "TaskStarted",
+    "Warning",
+]
+
+#: A host's outcome for one task. ``unknown``: check mode could not predict it ("known after apply").
+STATUSES = ("ok", "changed", "skipped", "failed", "unreachable", "unknown")
+
+
+@dataclass(frozen=True)
+class PlayStarted:
+    name: str
+    pattern: str
+    hosts: tuple[str, ...]
+    check: bool = False
+    kind: str = "play_started"
+
+
+@dataclass(frozen=True)
+class TaskStarted:
+    name: str
+    span: Span | None
+    hosts: tuple[str, ...]
+    is_handler: bool = False
+    kind: str = "task_started"
+
+
+@dataclass(frozen=True)
+class HostResult:
+    """One host's outcome for one task (or one loop item when ``item`` is set)."""
+
+    host: str
+    task: str
+    status: str
+    span: Span | None = None
+    result: Mapping[str, Any] = field(default_factory=dict)
+    steps: tuple[Step, ...] = ()
+    item_label: str | None = None
+    message: str = ""
+    ignored: bool = False
+    no_log: bool = False
+    delegated_to: str | None = None
+    kind: str = "host_result"
+
+
+@dataclass(frozen=True)
+class Warning:  # noqa: A001 - the engine's own warning event, not the builtin
+    message: str
+    host: str | None = None
+    span: Span | None = None
+    kind: str = "warning"
+
+
+@dataclass(frozen=True)
+class PlayRecap:
+    """Counts per host over the whole run: ok, changed, unreachable, failed, skipped, rescued, ignored."""
+
+    stats: Mapping[str, Counter[str]]
+    kind: str = "play_recap"
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    exit_code: int
+    unpredictable: tuple[str, ...] = ()
+    kind: str = "run_finished"
+
+
+class EventSink(Protocol):
+    def emit(self, event: object) -> None: ...
