@@ -1,0 +1,1 @@
+"""Compatibility tests: dockyard against ansible-core on the same input."""
