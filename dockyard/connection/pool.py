@@ -22,7 +22,7 @@ class ConnectionPool:
     def __init__(self, hostvars: VarsLookup, options: ConnectionOptions | None = None) -> None:
         self.options = options or ConnectionOptions()
         self._hostvars = hostvars
-        self._checker = HostKeyChecker(self.options.known_hosts, self.options.host_key_checking)
+        self._checkers: dict[str, HostKeyChecker] = {}
         self._connections: dict[str, Connection] = {}
         self._specs: dict[str, ConnectionSpec] = {}
         self._lock = threading.Lock()
@@ -39,7 +39,10 @@ class ConnectionPool:
         with self._lock:
             connection = self._connections.get(name)
             if connection is None:
-                connection = connection_for(spec, self._checker)
+                # One checker per policy: a host may turn checking off (ansible_host_key_checking).
+                checker = self._checkers.setdefault(
+                    spec.host_key_checking, HostKeyChecker(spec.known_hosts, spec.host_key_checking))
+                connection = connection_for(spec, checker)
                 self._connections[name] = connection
         connection.open()
         return connection

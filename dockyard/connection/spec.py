@@ -2,7 +2,8 @@
 
 Which value wins, for each setting (first found):
 
-1. the host's ``ansible_*`` variable (inventory, host_vars, group_vars, ...)
+1. the host's ``ansible_*`` variable (inventory, host_vars, group_vars, ...);
+   ``ansible_host_key_checking: false`` turns host key checking off for that host
 2. the command-line option (``-u``, ``--private-key``, ``-b``, ...)
 3. ``~/.ssh/config`` for the target (``HostName``, ``User``, ``Port``, ``IdentityFile``,
    ``ProxyJump``), looked up by ``ansible_host`` or the inventory name
@@ -161,6 +162,14 @@ def spec_from_vars(name: str, hostvars: Mapping[str, Any], options: ConnectionOp
         os.path.expanduser(path) for path in config.get("identityfile", ()) if os.path.exists(os.path.expanduser(path))
     )
     password = _first(hostvars.get("ansible_password"), hostvars.get("ansible_ssh_pass"), options.password)
+    policy = options.host_key_checking
+    checking = hostvars.get("ansible_host_key_checking", hostvars.get("ansible_ssh_host_key_checking"))
+    if checking is not None:
+        try:
+            policy = policy if _as_bool(checking) else "off"
+        except ValueError:
+            raise ConnectError(f"ansible_host_key_checking must be a boolean, not {checking!r}",
+                               host=name) from None
     return ConnectionSpec(
         name=name,
         kind="ssh",
@@ -171,7 +180,7 @@ def spec_from_vars(name: str, hostvars: Mapping[str, Any], options: ConnectionOp
         key_files=key_files,
         password=None if password is None else str(password),
         proxy_jump=_first(config.get("proxyjump")),
-        host_key_checking=options.host_key_checking,
+        host_key_checking=policy,
         known_hosts=options.known_hosts,
         connect_timeout=float(_first(hostvars.get("ansible_timeout"), options.connect_timeout)),
         command_timeout=options.command_timeout,

@@ -96,3 +96,10 @@ def test_fingerprint_matches_ssh_keygen(tmp_path: Path) -> None:
     listed = subprocess.run(["ssh-keygen", "-lf", str(key_path) + ".pub"], check=True,
                             capture_output=True, text=True).stdout.split()[1]
     assert fingerprint(paramiko.Ed25519Key.from_private_key_file(str(key_path))) == listed
+
+
+def test_host_key_checking_var_turns_checking_off_per_host() -> None:
+    options = ConnectionOptions(ssh_config=None, host_key_checking="strict")
+    assert spec_from_vars("a", {"ansible_host_key_checking": "false"}, options).host_key_checking == "off"
+    assert spec_from_vars("b", {"ansible_host_key_checking": True}, options).host_key_checking == "strict"
+    assert spec_from_vars("c", {}, options).host_key_checking == "strict"
