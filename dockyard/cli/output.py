@@ -23,7 +23,14 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, TextIO
 
-from dockyard.engine.events import HostResult, PlayRecap, PlayStarted, RunFinished, TaskStarted, Warning
+from dockyard.engine.events import (
+    HostResult,
+    PlayRecap,
+    PlayStarted,
+    RunFinished,
+    TaskStarted,
+    Warning,
+)
 from dockyard.modules.step import Diff
 from dockyard.source import Span
 
@@ -103,8 +110,13 @@ class ConsoleOutput:
                 line += "\n...ignoring"
         elif status == "unknown" and event.message:
             line += f": {event.message}"
-        elif status == "ok" and "msg" in event.result and event.task.startswith("debug"):
-            line += f" => {event.result['msg']}"
+        elif event.module == "debug" and status == "ok":
+            if int(event.result.get("_verbosity", 0) or 0) > self.verbosity:
+                return
+            shown = {k: v for k, v in event.result.items() if k not in ("changed", "_verbosity", "failed")}
+            if len(shown) > 1:
+                shown.pop("msg", None)
+            line += " => " + json.dumps(shown, indent=4, default=str, ensure_ascii=False)
         self._write(self._paint(line, status))
         if self.verbosity >= 1 and not event.no_log and status != "skipped":
             self._write(self._details(event))

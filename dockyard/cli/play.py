@@ -14,7 +14,6 @@ from dockyard.cli.options import (
     load_inventory_args,
 )
 from dockyard.cli.output import ConsoleOutput, JsonLinesOutput
-from dockyard.engine.events import HostResult
 
 __all__ = ["register"]
 
@@ -68,7 +67,7 @@ def _split(values: list[str]) -> frozenset[str]:
 
 
 def run_play(args: argparse.Namespace) -> int:
-    from dockyard.engine.run import RunOptions, Runner
+    from dockyard.engine.run import Runner, RunOptions
     from dockyard.errors import Diagnostics, DockyardError
     from dockyard.playbook.load import load_playbook
     from dockyard.playbook.variables import load_extra_vars
@@ -99,27 +98,14 @@ def run_play(args: argparse.Namespace) -> int:
     code = 0
     failed: set[str] = set()
     for playbook in playbooks:
-        recorder = _FailedHosts(sink)
-        code = max(code, Runner(playbook, inventory, options, recorder).run())
-        failed |= recorder.failed
+        runner = Runner(playbook, inventory, options, sink)
+        code = max(code, runner.run())
+        failed |= set(runner.failed_hosts())
     if failed and not args.no_retry_file:
         retry = args.playbooks[-1].with_suffix(".retry")
         retry.write_text("".join(f"{host}\n" for host in sorted(failed)))
         print(f"\nretry file: {retry} (use --limit @{retry})", file=sys.stderr)
     return code
-
-
-class _FailedHosts:
-    """Passes events on, remembering the hosts that failed or were unreachable."""
-
-    def __init__(self, sink: Any) -> None:
-        self.sink = sink
-        self.failed: set[str] = set()
-
-    def emit(self, event: object) -> None:
-        if isinstance(event, HostResult) and event.status in ("failed", "unreachable") and not event.ignored:
-            self.failed.add(event.host)
-        self.sink.emit(event)
 
 
 def _list(playbooks: list[Any], inventory: Any, args: argparse.Namespace) -> int:

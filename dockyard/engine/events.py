@@ -15,12 +15,12 @@ from dockyard.modules.step import Step
 from dockyard.source import Span
 
 __all__ = [
+    "STATUSES",
     "EventSink",
     "HostResult",
     "PlayRecap",
     "PlayStarted",
     "RunFinished",
-    "STATUSES",
     "TaskStarted",
     "Warning",
 ]
@@ -55,6 +55,7 @@ class HostResult:
     task: str
     status: str
     span: Span | None = None
+    module: str = ""
     result: Mapping[str, Any] = field(default_factory=dict)
     steps: tuple[Step, ...] = ()
     item_label: str | None = None
@@ -66,7 +67,7 @@ class HostResult:
 
 
 @dataclass(frozen=True)
-class Warning:  # noqa: A001 - the engine's own warning event, not the builtin
+class Warning:
     message: str
     host: str | None = None
     span: Span | None = None

@@ -96,6 +96,7 @@ def execute_module(
             if problem is not None:
                 result.update(failed=True, msg=problem, rc=outcome.rc,
                               stderr=outcome.error_text(), stdout=outcome.text())
+                result.update(module.failure_result(args, step, outcome))
                 break
     if not result["failed"]:
         result.update(module.result(args, current, desired, steps, ran))

@@ -16,7 +16,11 @@ __all__ = ["HandlerQueue"]
 
 
 def _names(handler: Any) -> tuple[str, ...]:
+    """A handler answers to its name, ``role : name`` and each ``listen`` topic."""
     names = [handler.name] if getattr(handler, "name", None) else []
+    role = getattr(handler, "role_name", "")
+    if role and names:
+        names.append(f"{role} : {names[0]}")
     names += list(getattr(handler, "listen", ()) or ())
     return tuple(str(name) for name in names)
 
@@ -27,9 +31,15 @@ class HandlerQueue:
     def __init__(self, handlers: Sequence[Any]) -> None:
         self.handlers = list(handlers)
         self._by_name: dict[str, list[int]] = {}
+        named: dict[str, int] = {}
         for index, handler in enumerate(self.handlers):
             for name in _names(handler):
-                self._by_name.setdefault(name, []).append(index)
+                if name in getattr(handler, "listen", ()):
+                    self._by_name.setdefault(name, []).append(index)  # every listener runs
+                else:
+                    named[name] = index  # of handlers with the same name, the last one wins
+        for name, index in named.items():
+            self._by_name.setdefault(name, []).append(index)
         self._pending: dict[int, list[str]] = {}
         self._lock = threading.Lock()
 
@@ -57,10 +67,3 @@ class HandlerQueue:
             ready = [(self.handlers[index], hosts) for index, hosts in sorted(self._pending.items())]
             self._pending.clear()
         return ready
-
-    def forget(self, host: str) -> None:
-        """A failed host runs no handlers (unless --force-handlers, not supported yet)."""
-        with self._lock:
-            for hosts in self._pending.values():
-                if host in hosts:
-                    hosts.remove(host)

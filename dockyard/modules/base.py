@@ -62,6 +62,9 @@ class ModuleContext:
     variables: Mapping[str, Any] = field(default_factory=dict)
     search_paths: Sequence[Path] = ()
     render: Callable[[str], str] = str
+    #: Renders a whole template file, with keywords ``path``, ``dest``, ``trim_blocks``,
+    #: ``lstrip_blocks`` (the engine passes its templar's ``render_text``); None: ``render``.
+    render_file: Callable[..., str] | None = None
     condition: Callable[[Any], bool] = bool
     diff: bool = False
     check: bool = False
@@ -128,6 +131,13 @@ class HostModule(Module, Generic[A, S]):
         if result.rc == 0:
             return None
         return f"{step.summary} failed (rc={result.rc}): {result.tail()}"
+
+    def failure_result(self, args: A, step: Step, result: CommandResult) -> dict[str, Any]:
+        """Fields added to a failed step's result (after failed/msg/rc/stdout/stderr).
+
+        ``command`` adds ``stdout_lines``, ``cmd``, ``delta``, ... as Ansible does on failure.
+        """
+        return {}
 
 
 class ControllerModule(Module):

@@ -4,8 +4,13 @@ Shared by ``file``, ``copy``, ``template``, ``lineinfile`` and friends: every on
 needs "what is at this path now" and "make mode/owner/group match".
 
 The probe prints one line ``kind|mode|owner|group|uid|gid|size`` (GNU and busybox
-``stat -c``), then the link target for symlinks, and optionally the file's sha256;
-``absent`` when nothing is there.
+``stat -c``), then the link target for symlinks, and optionally the file's sha256 and
+its content (last, as it is); ``absent`` when nothing is there. With ``follow`` the
+probe describes what a symlink points to, and the second line is the link's resolved
+real path (empty for a path that is not a link), so that writes go to the real file.
+
+Several records can follow one another in one probe's output (``copy`` of a directory
+tree); :func:`parse_path_record` reads one and returns the rest.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ __all__ = [
     "attribute_steps",
     "normalize_mode",
     "parse_path",
+    "parse_path_record",
     "probe_path",
 ]
 
@@ -57,18 +63,26 @@ class PathState:
         return self.kind != "absent"
 
 
-def probe_path(path: str, *, checksum: bool = False, content: bool = False) -> str:
-    """Shell text printing the state of ``path`` (see module docstring); read-only."""
+def probe_path(path: str, *, checksum: bool = False, content: bool = False,
+               follow: bool = False) -> str:
+    """Shell text printing the state of ``path`` (see module docstring); read-only.
+
+    ``content`` prints the bytes of a regular file last (not of a symlink unless ``follow``).
+    """
     p = q(path)
+    stat_flag = "-L " if follow else ""
+    link_line = f"readlink -f -- {p}" if follow else f"readlink -- {p}"
+    exists = f"[ -e {p} ]" if follow else f"[ -e {p} ] || [ -L {p} ]"
+    is_file = f"[ -f {p} ]" if follow else f"[ -f {p} ] && [ ! -L {p} ]"
     lines = [
-        f"if [ -e {p} ] || [ -L {p} ]; then",
-        f"  stat -c '%F|%a|%U|%G|%u|%g|%s' -- {p}",
-        f"  if [ -L {p} ]; then readlink -- {p}; else echo; fi",
+        f"if {exists}; then",
+        f"  stat {stat_flag}-c '%F|%a|%U|%G|%u|%g|%s' -- {p}",
+        f"  if [ -L {p} ]; then {link_line}; else echo; fi",
     ]
     if checksum:
-        lines.append(f"  if [ -f {p} ] && [ ! -L {p} ]; then sha256sum -- {p} | cut -d' ' -f1; else echo; fi")
+        lines.append(f"  if {is_file}; then sha256sum < {p} | cut -d' ' -f1; else echo; fi")
     if content:
-        lines.append(f"  if [ -f {p} ]; then cat -- {p}; fi")
+        lines.append(f"  if {is_file}; then cat -- {p}; fi")
     lines += ["else", "  echo absent", "fi"]
     return "\n".join(lines)
 
@@ -81,7 +95,14 @@ def parse_path(path: str, output: CommandResult | None, *, checksum: bool = Fals
     text = output.stdout.decode("utf-8", errors="surrogateescape")
     if text.startswith("absent\n") or text.strip() == "absent":
         return PathState(path), ""
+    return parse_path_record(path, text, checksum=checksum)
+
+
+def parse_path_record(path: str, text: str, *, checksum: bool = False) -> tuple[PathState, str]:
+    """One :func:`probe_path` record from the start of ``text``, and the text after it."""
     first, _, rest = text.partition("\n")
+    if first == "absent":
+        return PathState(path), rest
     link, _, rest = rest.partition("\n")
     digest = ""
     if checksum:

@@ -1,0 +1,280 @@
+"""Per-host state of a run (facts, set_fact, registered results) and one task on one host.
+
+:class:`HostRunner` is what the run loop calls for every (task, host): it builds the
+host's variables, runs the task (``task.py``), and applies what the result means for
+the run — register, notify, set_fact, add_host, group_by, include_tasks — then emits
+the host's result event.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.connection.base import Become, Connection
+from dockyard.connection.local import LocalConnection
+from dockyard.connection.pool import ConnectionPool
+from dockyard.engine.context import PlayContext
+from dockyard.engine.events import EventSink, HostResult, Warning
+from dockyard.engine.task import TaskOutcome, TaskRun, run_task
+from dockyard.errors import ConnectError, DockyardError
+from dockyard.inventory.model import Origin
+from dockyard.playbook.model import Play, RoleRef, Task
+from dockyard.playbook.template import Templar
+from dockyard.playbook.unknown import Unknown
+from dockyard.playbook.variables import (
+    HostState,
+    PlayScope,
+    RoleScope,
+    RunScope,
+    TaskScope,
+    build_task_vars,
+)
+
+__all__ = ["HostRunner"]
+
+INCLUDES = ("include_tasks", "include_role")
+
+
+@dataclass
+class _Pending:
+    """Nodes that include_tasks/include_role produced, and for which hosts."""
+
+    groups: dict[Any, tuple[Sequence[Any], list[str]]] = field(default_factory=dict)
+
+
+class HostRunner:
+    def __init__(self, inventory: Any, options: Any, sink: EventSink, playbook_dir: str | None) -> None:
+        self.inventory = inventory
+        self.options = options
+        self.sink = sink
+        self.pool = ConnectionPool(inventory.get_vars, options.connection)
+        self.states: dict[str, HostState] = {}
+        self.unpredictable: list[str] = []
+        self.scope = RunScope(inventory, states=self.states, extra_vars=options.extra_vars,
+                              check_mode=options.check, diff_mode=options.diff,
+                              playbook_dir=playbook_dir)
+        self.play_scope = PlayScope()
+        self._includes: dict[int, _Pending] = {}
+        self._lock = threading.Lock()
+        self._local: LocalConnection | None = None
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def start_play(self, ctx: PlayContext) -> None:
+        self.ctx = ctx
+        play: Play = ctx.play
+        for host in ctx.all_hosts:
+            self.states.setdefault(host, HostState())
+        self.play_scope = PlayScope(
+            name=play.name or "", hosts=tuple(ctx.all_hosts), batch=tuple(ctx.hosts),
+            vars=play.vars, vars_files=play.vars_files,
+            roles=tuple(_role_scope(role) for role in play.roles), base_dir=str(play.path),
+        )
+
+    def variables_for(self, host: str, task: Task | None) -> dict[str, Any]:
+        """Every variable ``task`` sees on ``host``, by the documented precedence."""
+        self.states.setdefault(host, HostState())
+        scope = None
+        if task is not None:
+            scope = TaskScope(name=task.name or "", vars=task.vars,
+                              role=_role_scope(task.role) if task.role else None)
+        return build_task_vars(self.scope, host, self.play_scope, scope)
+
+    # -- connections --------------------------------------------------------------------------
+
+    def connection(self, name: str) -> Connection:
+        if name in ("localhost", "127.0.0.1") and self.inventory.get_host(name) is None:
+            if self._local is None:
+                self._local = LocalConnection("localhost")
+            return self._local
+        return self.pool.get(name)
+
+    def become_for(self, host: str, task: Any, variables: Mapping[str, Any]) -> Become | None:
+        base = self.pool.spec(host).become
+        wanted = task.become if getattr(task, "become", None) is not None else base is not None
+        if not wanted:
+            return None
+        user = getattr(task, "become_user", None) or (base.user if base else "root")
+        password = base.password if base else self.options.connection.become_password
+        if password is None:
+            password = variables.get("ansible_become_password") or variables.get("ansible_become_pass")
+        return Become(user=str(user), password=None if password is None else str(password))
+
+    # -- facts ----------------------------------------------------------------------------------
+
+    def gather_facts(self, host: str) -> str:
+        from dockyard.facts.gather import gather_facts
+
+        try:
+            conn = self.connection(host)
+            variables = self.variables_for(host, None)
+            become = self.become_for(host, self.ctx.play, variables)
+            interpreter = variables.get("ansible_python_interpreter")
+            facts = gather_facts(conn, become=become,
+                                 python_interpreter=str(interpreter) if interpreter else None)
+        except ConnectError as error:
+            self._emit(host, "Gathering Facts", TaskOutcome("unreachable", {}, message=error.message))
+            return "unreachable"
+        except DockyardError as error:
+            self._emit(host, "Gathering Facts", TaskOutcome("failed", {}, message=error.message))
+            return "failed"
+        self.states[host].add_facts(facts)
+        self._emit(host, "Gathering Facts", TaskOutcome("ok", {}))
+        return "ok"
+
+    def clear_facts(self, hosts: Sequence[str]) -> None:
+        for host in hosts:
+            self.states.setdefault(host, HostState()).facts.clear()
+
+    def reset_connections(self, hosts: Sequence[str]) -> None:
+        for host in hosts:
+            self.pool.get(host).close()
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    def hosts_meeting(self, ctx: PlayContext, task: Any, hosts: Sequence[str]) -> list[str]:
+        """Hosts for which the task's ``when`` holds (meta: end_host)."""
+        meeting = []
+        for host in hosts:
+            variables = self.variables_for(host, task)
+            templar = Templar(variables)
+            if all(templar.condition(c, span=task.span) for c in getattr(task, "when", ()) or ()):
+                meeting.append(host)
+        return meeting
+
+    def run(self, ctx: PlayContext, task: Any, host: str) -> str:
+        """Run ``task`` on ``host``; returns the status counted in the recap."""
+        try:
+            variables = self.variables_for(host, task)
+        except DockyardError as error:
+            outcome = TaskOutcome("failed", {"failed": True, "msg": error.message}, message=str(error))
+            self._emit(host, task, outcome)
+            return "failed"
+        if task.module in INCLUDES:
+            return self._include(task, host, variables)
+        run = TaskRun(
+            task=task, host=host, variables=variables, templar_for=Templar,
+            connection=self.connection, become=self.become_for(host, task, variables),
+            check=self._check(task), diff=self._diff(task), unknown_type=Unknown,
+        )
+        outcome = run_task(run)
+        self._after(task, host, outcome)
+        self._emit(host, task, outcome)
+        if outcome.status == "failed" and outcome.ignored:
+            return "ignored"
+        return outcome.status
+
+    def _check(self, task: Any) -> bool:
+        value = getattr(task, "check_mode", None)
+        return bool(self.options.check if value is None else value)
+
+    def _diff(self, task: Any) -> bool:
+        value = getattr(task, "diff", None)
+        return bool(self.options.diff if value is None else value)
+
+    def _after(self, task: Any, host: str, outcome: TaskOutcome) -> None:
+        """What a result means for the run: register, set_fact, add_host, notify."""
+        state = self.states[host]
+        result = outcome.result
+        if outcome.unknown_reason:
+            label = f"{task.name or task.action} ({task.span})"
+            with self._lock:
+                if label not in self.unpredictable:
+                    self.unpredictable.append(label)
+        origin = Origin(task.span, f"task '{task.display_name}'")
+        if task.register:
+            if outcome.unknown_reason:
+                unknown = Unknown(task.register, task=task.display_name, span=task.span)
+                state.register(task.register, unknown, origin=origin)
+            else:
+                state.register(task.register, result, origin=origin)
+        if outcome.status in ("failed", "unreachable", "skipped"):
+            return
+        results = [item.result for item in outcome.items] or [result]
+        for item in results:
+            if "ansible_facts" in item:
+                facts = dict(item["ansible_facts"])
+                state.set_facts(facts, origin=origin, cacheable=bool(task.args.get("cacheable")))
+            if "add_host" in item:
+                spec = item["add_host"]
+                with self._lock:
+                    self.inventory.add_host(spec["host_name"], spec["groups"], spec["host_vars"])
+            if "add_group" in item:
+                with self._lock:
+                    self.inventory.add_group(item["add_group"], parents=item["parent_groups"], hosts=[host])
+        if outcome.status in ("changed",) or result.get("changed"):
+            missing = self.ctx.handlers.notify(host, task.notify or ())
+            for name in missing:
+                self.sink.emit(Warning(f"notified handler '{name}' does not exist", host, task.span))
+
+    def share_run_once(self, ctx: PlayContext, task: Any, first: str) -> None:
+        """run_once: the first host's registered result and facts hold for every host."""
+        shared = self.states[first].vars
+        for host in ctx.active():
+            if host != first and task.register and task.register in shared:
+                self.states[host].register(task.register, shared[task.register])
+
+    def _include(self, task: Any, host: str, variables: Mapping[str, Any]) -> str:
+        from dockyard.playbook.load import load_include
+
+        try:
+            templar = Templar(variables)
+            if not all(templar.condition(c, span=task.span) for c in task.when or ()):
+                self._emit(host, task, TaskOutcome("skipped", {"skipped": True}))
+                return "skipped"
+            args = templar.template(dict(task.args), span=task.span)
+            nodes, key = load_include(task, args)
+        except DockyardError as error:
+            self._emit(host, task, TaskOutcome("failed", {"failed": True}, message=str(error)))
+            return "failed"
+        with self._lock:
+            pending = self._includes.setdefault(id(task), _Pending())
+            if key not in pending.groups:
+                pending.groups[key] = (nodes, [])
+            pending.groups[key][1].append(host)
+        self._emit(host, task, TaskOutcome("ok", {"include": str(key)}))
+        return "ok"
+
+    def take_includes(self, task: Any) -> list[tuple[Sequence[Any], list[str]]]:
+        with self._lock:
+            pending = self._includes.pop(id(task), None)
+        if pending is None:
+            return []
+        order = {host: index for index, host in enumerate(self.ctx.hosts)}
+        return [(nodes, sorted(hosts, key=lambda h: order.get(h, 0)))
+                for nodes, hosts in pending.groups.values()]
+
+    # -- events ---------------------------------------------------------------------------------
+
+    def _emit(self, host: str, task: Any, outcome: TaskOutcome) -> None:
+        name = task if isinstance(task, str) else (task.name or task.action)
+        span = None if isinstance(task, str) else task.span
+        no_log = False if isinstance(task, str) else bool(getattr(task, "no_log", False))
+        items = outcome.items or [outcome]
+        for item in items:
+            status = item.status
+            if item.unknown_reason:
+                status = "changed"
+            self.sink.emit(HostResult(
+                host=host, task=name, status=status, span=span, result=_shown(item.result, no_log),
+                module="" if isinstance(task, str) else task.module,
+                steps=item.steps, item_label=item.item_label if outcome.items else None,
+                message=item.message, ignored=item.ignored, no_log=no_log,
+                delegated_to=item.delegated_to,
+            ))
+
+
+def _role_scope(role: RoleRef) -> RoleScope:
+    return RoleScope(role.name, str(role.path), defaults=role.defaults, vars=role.vars, params=role.params)
+
+
+def _shown(result: Mapping[str, Any], no_log: bool) -> Mapping[str, Any]:
+    if no_log:
+        return {"censored": "the output has been hidden due to the fact that 'no_log: true' "
+                "was specified for this result", "changed": result.get("changed", False)}
+    return result
+

@@ -1,0 +1,280 @@
+"""One task on one host: conditions, loop, templating, the module, retries, registration.
+
+The run loop (``run.py``) calls :func:`run_task` for every host of a task in parallel.
+Everything host-specific happens here; nothing here knows about other hosts except
+through the shared :class:`RunState`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dockyard.connection.base import Become, Connection
+from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
+from dockyard.errors import ConnectError, DockyardError, PlaybookError
+from dockyard.modules.base import ControllerModule, ModuleContext, Step
+from dockyard.playbook.model import LoopControl, Task, Template
+from dockyard.playbook.unknown import UnknownValueError
+
+__all__ = ["TaskOutcome", "TaskRun", "run_task"]
+
+
+@dataclass
+class TaskOutcome:
+    """A host's outcome for a task: the status, the registered result, and what to show."""
+
+    status: str
+    result: dict[str, Any]
+    steps: tuple[Step, ...] = ()
+    items: list[TaskOutcome] = field(default_factory=list)
+    item_label: str | None = None
+    message: str = ""
+    ignored: bool = False
+    unknown_reason: str = ""
+    delegated_to: str | None = None
+
+
+@dataclass
+class TaskRun:
+    """What one task needs from the run, per host: variables, connection, become, settings."""
+
+    task: Task
+    host: str
+    variables: Mapping[str, Any]
+    templar_for: Callable[[Mapping[str, Any]], Any]
+    connection: Callable[[str], Connection]
+    become: Become | None
+    check: bool
+    diff: bool
+    unknown_type: type
+    omit: str = "__omit_place_holder__"
+
+
+def flag(templar: Any, value: Any, default: bool = False) -> bool:
+    """A boolean keyword that may still be a template (``become: "{{ use_sudo }}"``)."""
+    if value is None:
+        return default
+    if isinstance(value, Template):
+        value = templar.template(value.text, span=value.span)
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "true", "on", "1", "y")
+    return bool(value)
+
+
+def number(templar: Any, value: Any, default: float) -> float:
+    if value is None:
+        return default
+    if isinstance(value, Template):
+        value = templar.template(value.text, span=value.span)
+    return float(value)
+
+
+def _label(task: Task, templar: Any, item: Any) -> str:
+    control = task.loop_control
+    if control is not None and control.label is not None:
+        return str(templar.template(control.label))
+    return str(item)
+
+
+def _loop_items(run: TaskRun, templar: Any) -> list[Any]:
+    task = run.task
+    items = templar.template(task.loop, span=task.span)
+    kind = task.loop_kind or "loop"
+    if kind == "with_dict":
+        if not isinstance(items, Mapping):
+            raise PlaybookError("with_dict needs a mapping", span=task.span)
+        return [{"key": key, "value": value} for key, value in items.items()]
+    if isinstance(items, str):
+        items = [items] if kind != "loop" else None
+    if not isinstance(items, list | tuple):
+        raise PlaybookError(f"{kind} needs a list, got {type(items).__name__}", span=task.span,
+                            hint="use a list, or a filter such as dict2items to make one")
+    if kind == "with_items":
+        flat: list[Any] = []
+        for item in items:
+            flat.extend(item if isinstance(item, list) else [item])
+        return flat
+    return list(items)
+
+
+def run_task(run: TaskRun) -> TaskOutcome:
+    """The task on this host, looping if it has a loop; never raises DockyardError."""
+    task = run.task
+    templar = run.templar_for(run.variables)
+    try:
+        if task.loop is None:
+            return _run_once(run, templar, run.variables)
+        items = _loop_items(run, templar)
+    except ConnectError as error:
+        return TaskOutcome("unreachable", {"unreachable": True, "msg": error.message}, message=error.message)
+    except UnknownValueError as error:
+        return _unknown(error)
+    except DockyardError as error:
+        return _failure(run, error)
+    control = task.loop_control or LoopControl()
+    loop_var = control.loop_var
+    index_var = control.index_var
+    outcomes = []
+    for index, item in enumerate(items):
+        extra = {loop_var: item, "ansible_loop_var": loop_var}
+        if index_var:
+            extra[index_var] = index
+        variables = {**run.variables, **extra}
+        item_templar = run.templar_for(variables)
+        try:
+            outcome = _run_once(run, item_templar, variables)
+        except UnknownValueError as error:
+            outcome = _unknown(error)
+        except ConnectError as error:
+            outcome = TaskOutcome("unreachable", {"unreachable": True, "msg": error.message},
+                                  message=error.message)
+        except DockyardError as error:
+            outcome = _failure(run, error)
+        outcome.item_label = _label(task, item_templar, item)
+        outcome.result.setdefault(loop_var, item)
+        outcome.result["ansible_loop_var"] = loop_var
+        outcomes.append(outcome)
+        if outcome.status == "unreachable":
+            break
+    return _aggregate(outcomes)
+
+
+def _aggregate(outcomes: list[TaskOutcome]) -> TaskOutcome:
+    statuses = {o.status for o in outcomes}
+    result: dict[str, Any] = {"results": [o.result for o in outcomes], "changed": "changed" in statuses}
+    for status in ("unreachable", "failed", "unknown", "changed", "ok"):
+        if status in statuses:
+            break
+    else:
+        status = "skipped"
+    if status == "failed" and all(o.ignored for o in outcomes if o.status == "failed"):
+        status = "changed" if "changed" in statuses else "ok"
+    if status == "failed":
+        result.update(failed=True, msg="One or more items failed")
+    if status == "skipped":
+        result.update(skipped=True, msg="All items skipped")
+    return TaskOutcome(status, result, items=outcomes,
+                       steps=tuple(step for o in outcomes for step in o.steps))
+
+
+def _unknown(error: UnknownValueError) -> TaskOutcome:
+    """Check mode / plan: the task depends on a value only an apply can produce."""
+    reason = error.message
+    return TaskOutcome("unknown", {"changed": True, "msg": f"known after apply: {reason}"},
+                       message=reason, unknown_reason=reason)
+
+
+def _failure(run: TaskRun, error: DockyardError) -> TaskOutcome:
+    span = error.span or getattr(run.task, "span", None)
+    where = f" ({span})" if span is not None else ""
+    message = error.message + where + (f"\n  hint: {error.hint}" if error.hint else "")
+    return TaskOutcome("failed", {"failed": True, "changed": False, "msg": error.message},
+                       message=message, ignored=_ignored(run))
+
+
+def _ignored(run: TaskRun) -> bool:
+    return flag(run.templar_for(run.variables), run.task.ignore_errors)
+
+
+def _template_args(run: TaskRun, templar: Any, module: Any) -> dict[str, Any]:
+    raw = dict(run.task.args)
+    keep = {name: raw.pop(name) for name in module.raw_args if name in raw}
+    templated = templar.template(raw, span=run.task.span)
+    args = {key: value for key, value in templated.items() if value != run.omit}
+    args.update(keep)
+    return args
+
+
+def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskOutcome:
+    task = run.task
+    for condition in task.when:
+        if not templar.condition(condition, span=task.span):
+            return TaskOutcome("skipped", {"changed": False, "skipped": True,
+                                           "skip_reason": "Conditional result was False",
+                                           "false_condition": str(condition)})
+    module = load_module(task.module)
+    args = _template_args(run, templar, module)
+    environment: dict[str, Any] = {}
+    for layer in task.environment:
+        rendered = templar.template(layer.text if isinstance(layer, Template) else dict(layer), span=task.span)
+        if not isinstance(rendered, Mapping):
+            raise PlaybookError("environment must be a mapping", span=task.span)
+        environment.update(rendered)
+    delegate = task.delegate_to
+    target = str(templar.template(delegate)) if delegate else run.host
+    ctx = ModuleContext(
+        host=run.host,
+        facts=variables.get("ansible_facts", {}) or {},
+        variables=variables,
+        search_paths=task.search_paths,
+        render=lambda text: str(templar.render_text(text)),
+        render_file=lambda text, **kw: str(templar.render_text(
+            text, search_paths=[str(path) for path in task.search_paths], **kw)),
+        condition=lambda expr: bool(templar.condition(expr, span=task.span)),
+        diff=run.diff,
+        check=run.check,
+    )
+    conn = None if isinstance(module, ControllerModule) else run.connection(target)
+    env = {str(k): str(v) for k, v in environment.items()} or None
+    attempt = _attempts(run, templar, module, args, conn, ctx, env)
+    outcome = attempt[0]
+    result = dict(outcome.result)
+    if run.check and outcome.changed and not module.predictable:
+        result = {"changed": True, "msg": "would run (the result is known only after apply)"}
+        return TaskOutcome("changed", result, steps=outcome.steps,
+                           unknown_reason="its result is known only after apply",
+                           delegated_to=target if delegate else None)
+    status = "failed" if result.get("failed") else "changed" if result.get("changed") else "ok"
+    message = str(result.get("msg", "")) if status == "failed" else ""
+    if status == "failed":
+        tail = str(result.get("stderr", "")).strip().splitlines()[-5:]
+        if tail and tail[-1] not in message:
+            message += "\n  stderr: " + "\n          ".join(tail)
+    return TaskOutcome(status, result, steps=outcome.steps, message=message,
+                       ignored=status == "failed" and _ignored(run),
+                       delegated_to=target if delegate else None)
+
+
+def _attempts(run: TaskRun, templar: Any, module: Any, args: dict[str, Any], conn: Connection | None,
+              ctx: ModuleContext, env: dict[str, str] | None) -> tuple[ModuleOutcome, int]:
+    """Run the module, applying changed_when/failed_when, and until/retries/delay."""
+    task = run.task
+    until = task.until
+    retries = int(number(templar, task.retries, 3 if until else 0))
+    delay = number(templar, task.delay, 5)
+    attempt = 0
+    while True:
+        attempt += 1
+        outcome = execute_module(module, args, conn, ctx, check=run.check, become=run.become, env=env)
+        result = outcome.result
+        _apply_conditions(run, templar, ctx.variables, result)
+        if not until:
+            return outcome, attempt
+        if run.check and not module.predictable:
+            return outcome, attempt
+        scope = run.templar_for({**ctx.variables, task.register: result}) if task.register else templar
+        if all(scope.condition(condition, span=task.span) for condition in until):
+            result["attempts"] = attempt
+            return outcome, attempt
+        if attempt > retries:
+            result.update(failed=True, attempts=attempt,
+                          msg=f"gave up after {attempt} attempts: until condition still false")
+            return outcome, attempt
+        time.sleep(delay)
+
+
+def _apply_conditions(
+    run: TaskRun, templar: Any, variables: Mapping[str, Any], result: dict[str, Any]
+) -> None:
+    task = run.task
+    register = task.register
+    scope = run.templar_for({**variables, register: result}) if register else templar
+    if task.changed_when:
+        result["changed"] = all(scope.condition(c, span=task.span) for c in task.changed_when)
+    if task.failed_when:
+        failed = any(scope.condition(c, span=task.span) for c in task.failed_when)
+        result["failed_when_result"] = failed
+        result["failed"] = failed
