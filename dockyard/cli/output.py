@@ -24,6 +24,7 @@ from enum import Enum
 from typing import Any, TextIO
 
 from dockyard.engine.events import (
+    RECAP_FIELDS,
     HostResult,
     PlayRecap,
     PlayStarted,
@@ -148,8 +149,7 @@ class ConsoleOutput:
         for host, counts in event.stats.items():
             worst = "failed" if counts["failed"] else "unreachable" if counts["unreachable"] else \
                 "changed" if counts["changed"] else "ok"
-            fields = "  ".join(f"{name}={counts[name]}" for name in
-                               ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored"))
+            fields = "  ".join(f"{name}={counts[name]}" for name in RECAP_FIELDS)
             self._write(f"{self._paint(host.ljust(width), worst)} : {fields}")
 
 
@@ -188,6 +188,8 @@ class JsonLinesOutput:
             ]
             if event.no_log:
                 data["result"] = {"censored": "output hidden: no_log is set"}
+        if isinstance(event, PlayRecap):
+            data["stats"] = event.table()
         if isinstance(data, dict):
             data = {"event": data.pop("kind", type(event).__name__), **data}
         with self._lock:

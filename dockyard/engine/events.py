@@ -15,6 +15,7 @@ from dockyard.modules.step import Step
 from dockyard.source import Span
 
 __all__ = [
+    "RECAP_FIELDS",
     "STATUSES",
     "EventSink",
     "HostResult",
@@ -74,12 +75,19 @@ class Warning:
     kind: str = "warning"
 
 
+RECAP_FIELDS = ("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored")
+
+
 @dataclass(frozen=True)
 class PlayRecap:
     """Counts per host over the whole run: ok, changed, unreachable, failed, skipped, rescued, ignored."""
 
     stats: Mapping[str, Counter[str]]
     kind: str = "play_recap"
+
+    def table(self) -> dict[str, dict[str, int]]:
+        """Every host with every count, zeros included."""
+        return {host: {name: counts[name] for name in RECAP_FIELDS} for host, counts in self.stats.items()}
 
 
 @dataclass(frozen=True)

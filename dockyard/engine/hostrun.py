@@ -257,8 +257,6 @@ class HostRunner:
         items = outcome.items or [outcome]
         for item in items:
             status = item.status
-            if item.unknown_reason:
-                status = "changed"
             self.sink.emit(HostResult(
                 host=host, task=name, status=status, span=span, result=_shown(item.result, no_log),
                 module="" if isinstance(task, str) else task.module,

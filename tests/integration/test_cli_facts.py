@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.integration.cli import run_dockyard
 from tests.lab import Lab, LabHost
 from tests.lab.fixtures import HostFactory
 
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.ssh
 
 
 def dockyard(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dockyard.cli.main", *args],
-                          capture_output=True, text=True, timeout=120)
+    return run_dockyard(*args, timeout=120)
 
 
 def test_facts_on_ten_hosts_is_one_command_each(

@@ -127,4 +127,4 @@ def test_init_script_output_goes_through_a_file_not_the_ssh_channel() -> None:
                     module="service")
     current = module.parse(args, output({"running": 0, "links": ""}), ModuleContext(host="h"))
     (step,) = module.steps(current, current, args)
-    assert "/etc/init.d/cron stop -v; sleep 2; /etc/init.d/cron start -v </dev/null >\"$o\"" in step.command
+    assert "{ /etc/init.d/cron stop -v; sleep 2; /etc/init.d/cron start -v; } </dev/null >\"$o\"" in step.command
