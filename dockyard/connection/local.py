@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
-import shlex
 import subprocess
 
 from dockyard.connection.base import Become, CommandResult
-from dockyard.connection.shell import atomic_write_command, become_command
-from dockyard.errors import CommandError, ConnectError
+from dockyard.connection.shell import AtomicPut, become_command
+from dockyard.errors import ConnectError
 
 __all__ = ["LocalConnection"]
 
 
-class LocalConnection:
+class LocalConnection(AtomicPut):
     """Runs commands with /bin/sh on the controller itself."""
 
     def __init__(self, host: str = "localhost", *, command_timeout: float | None = None) -> None:
@@ -48,26 +47,6 @@ class LocalConnection:
                 124, b"", f"command timed out after {timeout or self.command_timeout}s".encode()
             )
         return CommandResult(proc.returncode, proc.stdout, proc.stderr)
-
-    def put(
-        self,
-        data: bytes,
-        path: str,
-        *,
-        mode: int | None = None,
-        owner: str | None = None,
-        group: str | None = None,
-        become: Become | None = None,
-    ) -> None:
-        command = atomic_write_command(path, size=len(data), mode=mode, owner=owner, group=group)
-        result = self.run(command, stdin=data, become=become)
-        if not result.ok:
-            raise CommandError(
-                f"cannot write {shlex.quote(path)}: {result.tail()}",
-                rc=result.rc,
-                stderr=result.error_text(),
-                host=self.host,
-            )
 
     def close(self) -> None:
         return None

@@ -17,9 +17,10 @@ from __future__ import annotations
 import re
 import shlex
 
-from dockyard.connection.base import Become
+from dockyard.connection.base import Become, CommandResult
+from dockyard.errors import CommandError
 
-__all__ = ["atomic_write_command", "become_command", "env_prefix"]
+__all__ = ["AtomicPut", "atomic_write_command", "become_command", "env_prefix"]
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -106,3 +107,34 @@ def atomic_write_command(
     lines.append(f'mv -f "$t" {target}')
     lines.append("trap - EXIT HUP INT TERM PIPE")
     return "\n".join(lines)
+
+
+class AtomicPut:
+    """``put`` for any transport whose ``run`` feeds stdin to a shell command (SSH, local)."""
+
+    host: str
+
+    def run(self, command: str, *, stdin: bytes | None = None, become: Become | None = None,
+            timeout: float | None = None, env: dict[str, str] | None = None) -> CommandResult:
+        raise NotImplementedError
+
+    def put(
+        self,
+        data: bytes,
+        path: str,
+        *,
+        mode: int | None = None,
+        owner: str | None = None,
+        group: str | None = None,
+        become: Become | None = None,
+    ) -> None:
+        """Write ``data`` to ``path`` atomically (see :func:`atomic_write_command`)."""
+        command = atomic_write_command(path, size=len(data), mode=mode, owner=owner, group=group)
+        result = self.run(command, stdin=data, become=become)
+        if not result.ok:
+            raise CommandError(
+                f"cannot write {shlex.quote(path)}: {result.tail()}",
+                rc=result.rc,
+                stderr=result.error_text(),
+                host=self.host,
+            )

@@ -24,13 +24,12 @@ from typing import Any
 
 from dockyard.connection.base import Become
 from dockyard.errors import ConnectError
+from dockyard.values import as_bool
 
 __all__ = ["HOST_KEY_POLICIES", "ConnectionOptions", "ConnectionSpec", "spec_from_vars"]
 
 HOST_KEY_POLICIES = ("strict", "accept-new", "off")
 CONNECTION_TYPES = {"ssh": "ssh", "paramiko": "ssh", "smart": "ssh", "local": "local"}
-TRUE_WORDS = {"yes", "true", "on", "1", "y"}
-FALSE_WORDS = {"no", "false", "off", "0", "n", ""}
 
 
 @dataclass(frozen=True)
@@ -78,17 +77,6 @@ class ConnectionSpec:
     ssh_config: Path | None = None
 
 
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in TRUE_WORDS:
-        return True
-    if text in FALSE_WORDS:
-        return False
-    raise ValueError(f"not a boolean: {value!r}")
-
-
 def _first(*values: Any) -> Any:
     for value in values:
         if value is not None and value != "":
@@ -99,7 +87,7 @@ def _first(*values: Any) -> Any:
 def _become(name: str, hostvars: Mapping[str, Any], options: ConnectionOptions) -> Become | None:
     wanted = hostvars.get("ansible_become")
     try:
-        enabled = options.become if wanted is None else _as_bool(wanted)
+        enabled = options.become if wanted is None else as_bool(wanted)
     except ValueError:
         raise ConnectError(
             f"ansible_become must be a boolean, not {wanted!r}", host=name, hint="use true or false"
@@ -166,7 +154,7 @@ def spec_from_vars(name: str, hostvars: Mapping[str, Any], options: ConnectionOp
     checking = hostvars.get("ansible_host_key_checking", hostvars.get("ansible_ssh_host_key_checking"))
     if checking is not None:
         try:
-            policy = policy if _as_bool(checking) else "off"
+            policy = policy if as_bool(checking) else "off"
         except ValueError:
             raise ConnectError(f"ansible_host_key_checking must be a boolean, not {checking!r}",
                                host=name) from None

@@ -16,7 +16,6 @@ import errno
 import logging
 import os
 import select
-import shlex
 import socket
 import threading
 import time
@@ -26,9 +25,9 @@ import paramiko
 
 from dockyard.connection.base import Become, CommandResult
 from dockyard.connection.hostkeys import HostKeyChecker
-from dockyard.connection.shell import atomic_write_command, become_command
+from dockyard.connection.shell import AtomicPut, become_command
 from dockyard.connection.spec import ConnectionSpec, ssh_config_for
-from dockyard.errors import CommandError, ConnectError
+from dockyard.errors import ConnectError
 
 __all__ = ["SSHConnection", "parse_jump"]
 
@@ -56,7 +55,7 @@ def parse_jump(value: str, default_user: str) -> list[tuple[str, str, int]]:
     return hops
 
 
-class SSHConnection:
+class SSHConnection(AtomicPut):
     """A persistent paramiko connection to one inventory host."""
 
     def __init__(self, spec: ConnectionSpec, *, checker: HostKeyChecker | None = None) -> None:
@@ -237,26 +236,6 @@ class SSHConnection:
                 raise ConnectError(f"lost the connection: {exc}", host=self.host) from None
             return channel
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def put(
-        self,
-        data: bytes,
-        path: str,
-        *,
-        mode: int | None = None,
-        owner: str | None = None,
-        group: str | None = None,
-        become: Become | None = None,
-    ) -> None:
-        command = atomic_write_command(path, size=len(data), mode=mode, owner=owner, group=group)
-        result = self.run(command, stdin=data, become=become)
-        if not result.ok:
-            raise CommandError(
-                f"cannot write {shlex.quote(path)}: {result.tail()}",
-                rc=result.rc,
-                stderr=result.error_text(),
-                host=self.host,
-            )
 
     def close(self) -> None:
         with self._lock:

@@ -28,12 +28,11 @@ from typing import Any, TypeVar, Union
 
 from dockyard.errors import Diagnostics, ModuleError
 from dockyard.source import MarkedDict, Span, did_you_mean
+from dockyard.values import as_bool
 
 __all__ = ["ArgSpec", "arg", "arg_specs", "is_template", "validate", "validate_module_args"]
 
 T = TypeVar("T")
-TRUE_WORDS = {"yes", "true", "on", "1", "y"}
-FALSE_WORDS = {"no", "false", "off", "0", "n"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,14 +132,9 @@ def _coerce_one(value: Any, kind: Any) -> Any:
     if kind is Any:
         return value
     if kind is bool:
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in TRUE_WORDS:
-            return True
-        if text in FALSE_WORDS:
-            return False
-        raise ValueError(f"expected a boolean (true/false), got {value!r}")
+        if value == "":
+            raise ValueError("expected a boolean (true/false), got ''")
+        return as_bool(value)
     if kind is int:
         if isinstance(value, bool):
             raise ValueError(f"expected an integer, got {value!r}")

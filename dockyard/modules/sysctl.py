@@ -26,10 +26,11 @@ from typing import Any
 
 from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
-from dockyard.modules.args import TRUE_WORDS, arg
+from dockyard.modules.args import arg
 from dockyard.modules.base import Action, Diff, HostModule, ModuleContext, Step, q
 from dockyard.modules.registry import register
 from dockyard.modules.system import Section, parse_sections, sections_probe, write_file_step
+from dockyard.values import TRUE_WORDS
 
 __all__ = ["SysctlArgs", "SysctlModule", "SysctlState", "edit_sysctl_file", "normalize_value"]
 

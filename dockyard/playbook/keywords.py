@@ -18,9 +18,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from dockyard.errors import PlaybookError
-from dockyard.modules.args import FALSE_WORDS, TRUE_WORDS, is_template
+from dockyard.modules.args import is_template
 from dockyard.playbook.model import Condition, EnvLayer, LoopControl, Template
 from dockyard.source import MarkedDict, Span, did_you_mean, span_of
+from dockyard.values import FALSE_WORDS, TRUE_WORDS
 
 __all__ = [
     "BLOCK_KEYWORDS",
