@@ -213,7 +213,12 @@ class SSHConnection(AtomicPut):
         self.exec_count += 1
         log.debug("[%s] exec #%d: %s", self.host, self.exec_count, command)
         with channel:
-            return _communicate(channel, prefix + (stdin or b""), limit)
+            result = _communicate(channel, prefix + (stdin or b""), limit)
+        if result.rc == -1 and not self._is_open():
+            raise ConnectError("the connection was lost while a command ran; it may or may not "
+                               "have completed", host=self.host,
+                               hint="the host may have rebooted, or sshd or the network went away")
+        return result
 
     def _start(self, command: str) -> paramiko.Channel:
         """Open a channel and send the exec request; reconnect once if the connection died.

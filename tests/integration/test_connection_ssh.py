@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -290,4 +291,16 @@ def test_reconnects_after_the_connection_dropped(fresh_host: HostFactory, tmp_pa
     host.exec("pkill -f 'sshd: dockyard' || true")
     time.sleep(0.3)
     assert connection.run("echo again").stdout == b"again\n"
+    connection.close()
+
+
+def test_connection_lost_during_a_command_is_unreachable_not_a_result(
+    fresh_host: HostFactory, tmp_path: Path
+) -> None:
+    host = fresh_host()
+    connection = connect(host.name, hostvars(host), options(tmp_path))
+    assert connection.run("true").rc == 0
+    threading.Timer(1.0, host.exec, args=("pkill -f 'sshd: dockyard'",)).start()
+    with pytest.raises(ConnectError, match="lost while a command ran"):
+        connection.run("sleep 20")
     connection.close()
