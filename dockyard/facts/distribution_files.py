@@ -126,8 +126,9 @@ def _amazon(f: DistFile) -> Result:
     return True, facts
 
 
-def _openwrt(f: DistFile) -> Result:
-    if "OpenWrt" not in f.data:
+def _distrib_release(f: DistFile) -> Result:
+    """OpenWrt's and Mandriva's files: the name, then DISTRIB_RELEASE and DISTRIB_CODENAME."""
+    if f.name not in f.data:
         return False, {}
     facts: dict[str, object] = {"distribution": f.name}
     version = re.search('DISTRIB_RELEASE="(.*)"', f.data)
@@ -243,19 +244,6 @@ def _debian_like(f: DistFile) -> Result:
     return False, {}
 
 
-def _mandriva(f: DistFile) -> Result:
-    if "Mandriva" not in f.data:
-        return False, {}
-    facts: dict[str, object] = {"distribution": f.name}
-    version = re.search('DISTRIB_RELEASE="(.*)"', f.data)
-    if version:
-        facts["distribution_version"] = version.group(1)
-    release = re.search('DISTRIB_CODENAME="(.*)"', f.data)
-    if release:
-        facts["distribution_release"] = release.group(1)
-    return True, facts
-
-
 def _na(f: DistFile) -> Result:
     facts: dict[str, object] = {}
     for line in f.data.splitlines():
@@ -319,11 +307,11 @@ def _centos(f: DistFile) -> Result:
 _PARSERS: dict[str, Parser] = {
     "Slackware": _slackware,
     "Amazon": _amazon,
-    "OpenWrt": _openwrt,
+    "OpenWrt": _distrib_release,
     "Alpine": _alpine,
     "SUSE": _suse,
     "Debian": _debian,
-    "Mandriva": _mandriva,
+    "Mandriva": _distrib_release,
     "NA": _na,
     "Coreos": _coreos,
     "Flatcar": _flatcar,

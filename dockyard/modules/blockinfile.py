@@ -34,17 +34,17 @@ from typing import Any
 from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
-from dockyard.modules.base import HostModule, ModuleContext, Step
+from dockyard.modules.base import Step
 from dockyard.modules.content import (
     FileContent,
-    Write,
-    backup_file,
-    change_message,
-    parse_file,
-    probe_file,
+    FileEditModule,
+    backup_arg,
+    group_arg,
+    owner_arg,
+    path_arg,
     update_steps,
+    validate_arg,
 )
-from dockyard.modules.paths import PathState
 from dockyard.modules.registry import register
 
 __all__ = ["BlockInFileArgs", "BlockInFileModule", "edit"]
@@ -54,7 +54,7 @@ NL = b"\n"
 
 @dataclass(frozen=True)
 class BlockInFileArgs:
-    path: str = arg(required=True, aliases=("dest", "destfile", "name"), doc="the file to modify")
+    path: str = path_arg()
     state: str = arg("present", choices=("present", "absent"), doc="whether the block should be there")
     marker: str = arg("# {mark} ANSIBLE MANAGED BLOCK", doc="marker line template; {mark} becomes "
                       "marker_begin or marker_end")
@@ -62,15 +62,15 @@ class BlockInFileArgs:
     insertafter: str | None = arg(None, doc="regexp or EOF: insert after the last matching line")
     insertbefore: str | None = arg(None, doc="regexp or BOF: insert before the last matching line")
     create: bool = arg(False, doc="create the file if it is missing")
-    backup: bool = arg(False, doc="keep a timestamped copy of the old file")
-    validate: str | None = arg(None, doc="command run on the new file before it replaces the old one; %s is its path")
+    backup: bool = backup_arg()
+    validate: str | None = validate_arg()
     marker_begin: str = arg("BEGIN", doc="replaces {mark} in the first marker")
     marker_end: str = arg("END", doc="replaces {mark} in the last marker")
     append_newline: bool = arg(False, doc="add a blank line after the block")
     prepend_newline: bool = arg(False, doc="add a blank line before the block")
     mode: Any = arg(None, doc="octal ('0644') or symbolic mode of the file")
-    owner: str | None = arg(None, doc="user that should own the file")
-    group: str | None = arg(None, doc="group that should own the file")
+    owner: str | None = owner_arg()
+    group: str | None = group_arg()
 
 
 def _bytes(text: str) -> bytes:
@@ -164,45 +164,27 @@ def edit(original: bytes | None, args: BlockInFileArgs) -> tuple[bytes, str]:
     return result, "Block removed" if not blocklines else "Block inserted"
 
 
-def _write(args: BlockInFileArgs) -> Write:
-    return Write(args.path, mode=args.mode, owner=args.owner, group=args.group, backup=args.backup,
-                 validate=args.validate, make_parents=True, header=f"{args.path} (content)")
-
-
 @register
-class BlockInFileModule(HostModule[BlockInFileArgs, FileContent]):
+class BlockInFileModule(FileEditModule[BlockInFileArgs]):
     name = "blockinfile"
     Args = BlockInFileArgs
     exclusive = (("insertbefore", "insertafter"),)
 
-    def probe(self, args: BlockInFileArgs, ctx: ModuleContext) -> str:
+    def check_args(self, args: BlockInFileArgs) -> None:
         _anchor(args, args.insertafter)
-        return probe_file(args.path)
 
-    def parse(self, args: BlockInFileArgs, output: CommandResult | None, ctx: ModuleContext) -> FileContent:
-        return parse_file(args.path, output)
-
-    def desired(self, args: BlockInFileArgs, ctx: ModuleContext) -> FileContent:
-        return FileContent(PathState(args.path, kind="file"))
-
-    def steps(self, current: FileContent, desired: FileContent, args: BlockInFileArgs) -> list[Step]:
-        state = current.state
-        if state.kind == "directory":
-            raise ModuleError(f"Path {args.path} is a directory !")
-        if not state.exists:
+    def edit_steps(self, current: FileContent, args: BlockInFileArgs) -> list[Step]:
+        if not current.state.exists:
             if not args.create:
                 raise ModuleError(f"Path {args.path} does not exist !", hint="set create: true to create it")
             if args.state == "absent":
                 return []
         content, msg = edit(current.content, args)
-        return update_steps(current, content, _write(args), f"{msg or 'update'}: {args.path}")
+        return update_steps(current, content, self.write(args), f"{msg or 'update'}: {args.path}")
 
     def result(self, args: BlockInFileArgs, current: FileContent, desired: FileContent,
                steps: Sequence[Step], ran: Sequence[CommandResult]) -> dict[str, Any]:
         if not current.state.exists and args.state == "absent":
             return {"msg": f"File {args.path} not present"}
         content, msg = edit(current.content, args)
-        result: dict[str, Any] = {"msg": change_message(msg, current, content, _write(args))}
-        if backup := backup_file(args.path, steps, ran):
-            result["backup_file"] = backup
-        return result
+        return self.edit_result(args, current, content, msg, steps, ran)

@@ -37,8 +37,8 @@ from dockyard.modules.args import arg
 from dockyard.modules.base import Action, HostModule, ModuleContext, Step, q
 from dockyard.modules.registry import register
 
-__all__ = ["CommandArgs", "CommandModule", "CommandState", "Words", "failure_message", "output_fields",
-           "run_result"]
+__all__ = ["CommandArgs", "CommandModule", "CommandState", "OutputAsIsFailures", "Words",
+           "failure_message", "output_fields", "run_result"]
 
 #: The wrapper prints start and end times as the last line of stderr, after this mark.
 TIME_MARK = "\x1edockyard-time "
@@ -206,6 +206,20 @@ def failure_message(stderr_lines: Sequence[str], stdout_lines: Sequence[str]) ->
     """Ansible's ``non-zero return code``, followed by the last lines of stderr (or stdout)."""
     tail = list(stderr_lines[-5:] or stdout_lines[-5:])
     return "non-zero return code" + (": " + "\n".join(tail) if tail else "")
+
+
+class OutputAsIsFailures:
+    """How ``raw`` and ``script`` fail: a non-zero exit code, reported with the output as it
+    came (:func:`output_fields`, nothing stripped). Listed before ``HostModule`` in the bases."""
+
+    def check_failure(self, step: Step, result: CommandResult) -> str | None:
+        if result.rc == 0:
+            return None
+        fields = output_fields(result)
+        return failure_message(fields["stderr_lines"], fields["stdout_lines"])
+
+    def failure_result(self, args: Any, step: Step, result: CommandResult) -> dict[str, Any]:
+        return output_fields(result)
 
 
 def stdin_bytes(text: str | None, add_newline: bool) -> bytes:

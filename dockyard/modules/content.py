@@ -13,19 +13,26 @@ where it points (its real path), like Ansible does.
 Backups are named ``PATH.PID.YYYY-MM-DD@HH:MM:SS~`` like Ansible's; the name is chosen
 by the shell when the step runs (so planning stays pure) and printed by the step, which
 is how ``backup_file`` gets into the result.
+
+The three that edit a file where it is (``lineinfile``, ``blockinfile``, ``replace``)
+subclass :class:`FileEditModule`, which probes, parses and writes for them; each only
+says how the content changes. The arguments these modules share are declared once here
+(:func:`path_arg`, :func:`validate_arg`, ...), so their aliases and docs agree.
 """
 
 from __future__ import annotations
 
 import posixpath
+from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from dockyard.connection.base import CommandResult
 from dockyard.connection.shell import atomic_write_command
 from dockyard.errors import ModuleError
-from dockyard.modules.base import Action, Diff, Step, q
+from dockyard.modules.args import arg
+from dockyard.modules.base import Action, Diff, HostModule, ModuleContext, Step, q
 from dockyard.modules.paths import (
     PathState,
     attribute_steps,
@@ -36,15 +43,22 @@ from dockyard.modules.paths import (
 
 __all__ = [
     "MAX_DIFF_SIZE",
+    "EditedFileArgs",
     "FileContent",
+    "FileEditModule",
     "Write",
+    "backup_arg",
     "backup_command",
     "backup_file",
     "change_message",
     "diff_text",
+    "group_arg",
+    "owner_arg",
     "parse_file",
+    "path_arg",
     "probe_file",
     "update_steps",
+    "validate_arg",
     "write_command",
     "written_attributes",
 ]
@@ -217,3 +231,98 @@ def change_message(message: str, current: FileContent, new: bytes, write: Write)
     if attributes:
         text = (text + " and " if text else "") + "ownership, perms or SE linux context changed"
     return text
+
+
+# -- the arguments of modules that write a file's content ----------------------------------
+
+
+def path_arg() -> Any:
+    """``path`` of a file edited where it is, with Ansible's aliases ``dest``, ``destfile``, ``name``."""
+    return arg(required=True, aliases=("dest", "destfile", "name"), doc="the file to modify")
+
+
+def owner_arg(what: str = "the file") -> Any:
+    return arg(None, doc=f"user that should own {what}")
+
+
+def group_arg(what: str = "the file") -> Any:
+    return arg(None, doc=f"group that should own {what}")
+
+
+def backup_arg(what: str = "the old file") -> Any:
+    return arg(False, doc=f"keep a timestamped copy of {what}")
+
+
+def validate_arg() -> Any:
+    return arg(None, doc="command run on the new file before it replaces the old one; %s is its path")
+
+
+class EditedFileArgs(Protocol):
+    """What :class:`FileEditModule` reads of a module's ``Args``."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def mode(self) -> Any: ...
+    @property
+    def owner(self) -> str | None: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def backup(self) -> bool: ...
+    @property
+    def validate(self) -> str | None: ...
+
+
+E = TypeVar("E", bound=EditedFileArgs)
+
+
+class FileEditModule(HostModule[E, FileContent]):
+    """A module that edits one file where it is: ``lineinfile``, ``blockinfile``, ``replace``.
+
+    Reading is the same for all three (the file's stat and bytes, one round trip; the
+    desired state is "a regular file at path"), and so is writing (:meth:`write`). A
+    subclass checks its arguments in :meth:`check_args`, computes the new content in
+    :meth:`edit_steps` and shapes its result (:meth:`edit_result` has the common fields).
+    """
+
+    #: Can the module create the file (``create: true``)? Then missing parent directories
+    #: are made, and the diff's header is ``PATH (content)``, as Ansible's is.
+    creates_file: ClassVar[bool] = True
+
+    def check_args(self, args: E) -> None:
+        """Problems found before the file is read (a bad regular expression); none by default."""
+
+    def probe(self, args: E, ctx: ModuleContext) -> str:
+        self.check_args(args)
+        return probe_file(args.path)
+
+    def parse(self, args: E, output: CommandResult | None, ctx: ModuleContext) -> FileContent:
+        return parse_file(args.path, output)
+
+    def desired(self, args: E, ctx: ModuleContext) -> FileContent:
+        return FileContent(PathState(args.path, kind="file"))
+
+    def write(self, args: E) -> Write:
+        """How the new content is written: the declared attributes, backup and validation."""
+        return Write(args.path, mode=args.mode, owner=args.owner, group=args.group, backup=args.backup,
+                     validate=args.validate, make_parents=self.creates_file,
+                     header=f"{args.path} (content)" if self.creates_file else "")
+
+    def steps(self, current: FileContent, desired: FileContent, args: E) -> list[Step]:
+        if current.state.kind == "directory":
+            raise ModuleError(f"Path {args.path} is a directory !")
+        return self.edit_steps(current, args)
+
+    @abstractmethod
+    def edit_steps(self, current: FileContent, args: E) -> list[Step]:
+        """The steps for a path that is not a directory: usually :func:`update_steps` with
+        the new content and :meth:`write`; [] when the file stays as it is."""
+
+    def edit_result(self, args: E, current: FileContent, new: bytes, message: str,
+                    steps: Sequence[Step], ran: Sequence[CommandResult]) -> dict[str, Any]:
+        """``msg`` (see :func:`change_message`) and, when one was made, ``backup_file``."""
+        result: dict[str, Any] = {"msg": change_message(message, current, new, self.write(args))}
+        if backup := backup_file(args.path, steps, ran):
+            result["backup_file"] = backup
+        return result

@@ -26,27 +26,23 @@ sets mode and owner. The result's ``checksum`` is the SHA1 of the content, as in
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
-from dockyard.modules.base import HostModule, ModuleContext, Step
+from dockyard.modules.base import ModuleContext
+from dockyard.modules.content import backup_arg, group_arg, owner_arg, validate_arg
 from dockyard.modules.copying import (
+    CopyingModule,
     CopyState,
     Layout,
     Options,
     SourceFile,
     Spec,
-    copy_result,
-    copy_steps,
-    parse_remote,
-    probe_remote,
-    remote_src_steps,
-    split_states,
+    follow_arg,
+    force_arg,
 )
 from dockyard.modules.registry import register
 
@@ -59,15 +55,15 @@ class CopyArgs:
     src: str | None = arg(None, doc="controller file or directory (files/ of the role or playbook)")
     content: Any = arg(None, doc="the file's content, instead of src")
     mode: Any = arg(None, doc="octal, symbolic or 'preserve' mode of the files")
-    owner: str | None = arg(None, doc="user that should own the files")
-    group: str | None = arg(None, doc="group that should own the files")
+    owner: str | None = owner_arg("the files")
+    group: str | None = group_arg("the files")
     directory_mode: Any = arg(None, doc="mode of the directories the copy creates")
-    backup: bool = arg(False, doc="keep a timestamped copy of a replaced file")
-    force: bool = arg(True, doc="replace a file whose content differs; false: only create")
-    follow: bool = arg(False, doc="follow a symlink at dest instead of replacing it")
+    backup: bool = backup_arg("a replaced file")
+    force: bool = force_arg()
+    follow: bool = follow_arg()
     local_follow: bool = arg(True, doc="follow symlinks in a src directory (only true is supported)")
     remote_src: bool = arg(False, doc="src is a file on the host")
-    validate: str | None = arg(None, doc="command run on the new file before it replaces the old one; %s is its path")
+    validate: str | None = validate_arg()
     checksum: str | None = arg(None, doc="expected SHA1 of the source")
     decrypt: bool = arg(True, doc="accepted for compatibility (no vault support: files are sent as they are)")
 
@@ -112,7 +108,7 @@ def _check(args: CopyArgs) -> None:
 
 
 @register
-class CopyModule(HostModule[CopyArgs, CopyState]):
+class CopyModule(CopyingModule[CopyArgs]):
     name = "copy"
     Args = CopyArgs
     exclusive = (("src", "content"),)
@@ -133,12 +129,6 @@ class CopyModule(HostModule[CopyArgs, CopyState]):
             root = f"{root.rstrip('/')}/{source.name}"
         return Layout(root, names=files, directories=("", *directories), recursive=True)
 
-    def probe(self, args: CopyArgs, ctx: ModuleContext) -> str:
-        return probe_remote(self.layout(args, ctx), follow=args.follow, with_content=ctx.diff)
-
-    def parse(self, args: CopyArgs, output: CommandResult | None, ctx: ModuleContext) -> CopyState:
-        return parse_remote(self.layout(args, ctx), output, with_content=ctx.diff)
-
     def desired(self, args: CopyArgs, ctx: ModuleContext) -> CopyState:
         layout = self.layout(args, ctx)
         files: tuple[SourceFile, ...]
@@ -156,14 +146,3 @@ class CopyModule(HostModule[CopyArgs, CopyState]):
         return Spec(layout, files, Options(
             mode=args.mode, owner=args.owner, group=args.group, directory_mode=args.directory_mode,
             backup=args.backup, force=args.force, validate=args.validate, expected_sha1=args.checksum))
-
-    def steps(self, current: CopyState, desired: CopyState, args: CopyArgs) -> list[Step]:
-        remote, spec = split_states(current, desired)
-        if spec.layout.remote_src:
-            return remote_src_steps(remote, spec)
-        return copy_steps(remote, spec)
-
-    def result(self, args: CopyArgs, current: CopyState, desired: CopyState,
-               steps: Sequence[Step], ran: Sequence[CommandResult]) -> dict[str, Any]:
-        remote, spec = split_states(current, desired)
-        return copy_result(remote, spec, steps, ran, src=args.src)

@@ -10,19 +10,24 @@ read or rendered on the controller before it is needed:
 ``copy_steps`` compares sha256 checksums, so unchanged content is never sent. Probe
 records are line based (content, when read for a diff, is one base64 line), so one
 probe describes any number of targets in one round trip.
+
+Both modules subclass :class:`CopyingModule`: each says where its files go (``layout``)
+and what they hold (``desired``); probing, planning and the result are common.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
-from dockyard.modules.base import Action, Diff, Step, q
+from dockyard.modules.args import arg
+from dockyard.modules.base import Action, Diff, HostModule, ModuleContext, Step, q
 from dockyard.modules.content import (
     MAX_DIFF_SIZE,
     FileContent,
@@ -42,8 +47,9 @@ from dockyard.modules.paths import (
     probe_path,
 )
 
-__all__ = ["CopyState", "Layout", "Options", "Remote", "SourceFile", "Spec", "copy_result",
-           "copy_steps", "parse_remote", "probe_remote", "remote_src_steps", "split_states"]
+__all__ = ["CopiedFileArgs", "CopyState", "CopyingModule", "Layout", "Options", "Remote", "SourceFile",
+           "Spec", "copy_result", "copy_steps", "follow_arg", "force_arg", "parse_remote",
+           "probe_remote", "remote_src_steps", "split_states"]
 
 
 @dataclass(frozen=True)
@@ -305,3 +311,53 @@ def copy_result(current: Remote, spec: Spec, steps: Sequence[Step], ran: Sequenc
     if backup := backup_file(target, steps, ran):
         result["backup_file"] = backup
     return result
+
+
+def force_arg() -> Any:
+    return arg(True, doc="replace a file whose content differs; false: only create")
+
+
+def follow_arg() -> Any:
+    return arg(False, doc="follow a symlink at dest instead of replacing it")
+
+
+class CopiedFileArgs(Protocol):
+    """What :class:`CopyingModule` reads of a module's ``Args``."""
+
+    @property
+    def src(self) -> str | None: ...
+    @property
+    def follow(self) -> bool: ...
+
+
+C = TypeVar("C", bound=CopiedFileArgs)
+
+
+class CopyingModule(HostModule[C, CopyState]):
+    """``copy`` and ``template``: a subclass gives the :class:`Layout` and the :class:`Spec`.
+
+    The probe reads every target of the layout (with content for ``--diff``); the steps
+    copy what differs (or let the host copy its own file, for ``remote_src``); the result
+    has Ansible's copy fields.
+    """
+
+    @abstractmethod
+    def layout(self, args: C, ctx: ModuleContext) -> Layout:
+        """Where files go, from names only (nothing is read or rendered yet)."""
+
+    def probe(self, args: C, ctx: ModuleContext) -> str:
+        return probe_remote(self.layout(args, ctx), follow=args.follow, with_content=ctx.diff)
+
+    def parse(self, args: C, output: CommandResult | None, ctx: ModuleContext) -> CopyState:
+        return parse_remote(self.layout(args, ctx), output, with_content=ctx.diff)
+
+    def steps(self, current: CopyState, desired: CopyState, args: C) -> list[Step]:
+        remote, spec = split_states(current, desired)
+        if spec.layout.remote_src:
+            return remote_src_steps(remote, spec)
+        return copy_steps(remote, spec)
+
+    def result(self, args: C, current: CopyState, desired: CopyState,
+               steps: Sequence[Step], ran: Sequence[CommandResult]) -> dict[str, Any]:
+        remote, spec = split_states(current, desired)
+        return copy_result(remote, spec, steps, ran, src=args.src)

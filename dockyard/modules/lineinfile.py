@@ -33,17 +33,19 @@ from typing import Any
 from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
-from dockyard.modules.base import HostModule, ModuleContext, Step
+from dockyard.modules.base import Step
 from dockyard.modules.content import (
     FileContent,
-    Write,
+    FileEditModule,
+    backup_arg,
     backup_file,
     change_message,
-    parse_file,
-    probe_file,
+    group_arg,
+    owner_arg,
+    path_arg,
     update_steps,
+    validate_arg,
 )
-from dockyard.modules.paths import PathState
 from dockyard.modules.registry import register
 
 __all__ = ["Edit", "LineInFileArgs", "LineInFileModule", "edit"]
@@ -53,7 +55,7 @@ NL = b"\n"
 
 @dataclass(frozen=True)
 class LineInFileArgs:
-    path: str = arg(required=True, aliases=("dest", "destfile", "name"), doc="the file to modify")
+    path: str = path_arg()
     state: str = arg("present", choices=("present", "absent"), doc="whether the line should be there")
     regexp: str | None = arg(None, aliases=("regex",), doc="Python regexp searched in every line; "
                              "present: the last match is replaced, absent: every match is removed")
@@ -63,12 +65,12 @@ class LineInFileArgs:
     insertbefore: str | None = arg(None, doc="regexp or BOF: insert before the last match")
     backrefs: bool = arg(False, doc="expand \\1 and \\g<name> in line; no regexp match leaves the file as is")
     create: bool = arg(False, doc="create the file if it is missing")
-    backup: bool = arg(False, doc="keep a timestamped copy of the old file")
+    backup: bool = backup_arg()
     firstmatch: bool = arg(False, doc="insertafter/insertbefore use the first matching line")
-    validate: str | None = arg(None, doc="command run on the new file before it replaces the old one; %s is its path")
+    validate: str | None = validate_arg()
     mode: Any = arg(None, doc="octal ('0644') or symbolic mode of the file")
-    owner: str | None = arg(None, doc="user that should own the file")
-    group: str | None = arg(None, doc="group that should own the file")
+    owner: str | None = owner_arg()
+    group: str | None = group_arg()
 
 
 @dataclass(frozen=True)
@@ -228,33 +230,18 @@ def _absent(lines: list[bytes], args: LineInFileArgs) -> Edit:
     return Edit(b"".join(kept), f"{found} line(s) removed" if found else "", found)
 
 
-def _write(args: LineInFileArgs) -> Write:
-    return Write(args.path, mode=args.mode, owner=args.owner, group=args.group, backup=args.backup,
-                 validate=args.validate, make_parents=True, header=f"{args.path} (content)")
-
-
 @register
-class LineInFileModule(HostModule[LineInFileArgs, FileContent]):
+class LineInFileModule(FileEditModule[LineInFileArgs]):
     name = "lineinfile"
     Args = LineInFileArgs
     exclusive = (("insertbefore", "insertafter"), ("regexp", "search_string"),
                  ("backrefs", "search_string"))
 
-    def probe(self, args: LineInFileArgs, ctx: ModuleContext) -> str:
+    def check_args(self, args: LineInFileArgs) -> None:
         check_args(args)
-        return probe_file(args.path)
 
-    def parse(self, args: LineInFileArgs, output: CommandResult | None, ctx: ModuleContext) -> FileContent:
-        return parse_file(args.path, output)
-
-    def desired(self, args: LineInFileArgs, ctx: ModuleContext) -> FileContent:
-        return FileContent(PathState(args.path, kind="file"))
-
-    def steps(self, current: FileContent, desired: FileContent, args: LineInFileArgs) -> list[Step]:
-        state = current.state
-        if state.kind == "directory":
-            raise ModuleError(f"Path {args.path} is a directory !")
-        if not state.exists:
+    def edit_steps(self, current: FileContent, args: LineInFileArgs) -> list[Step]:
+        if not current.state.exists:
             if args.state == "absent":
                 return []
             if not args.create:
@@ -262,14 +249,14 @@ class LineInFileModule(HostModule[LineInFileArgs, FileContent]):
                                   hint="set create: true to create it")
         change = edit(current.content, args)
         summary = f"{change.msg or 'update'} in {args.path}"
-        return update_steps(current, change.content, _write(args), summary)
+        return update_steps(current, change.content, self.write(args), summary)
 
     def result(self, args: LineInFileArgs, current: FileContent, desired: FileContent,
                steps: Sequence[Step], ran: Sequence[CommandResult]) -> dict[str, Any]:
         if not current.state.exists and args.state == "absent":
             return {"msg": "file not present"}
         change = edit(current.content, args)
-        msg = change_message(change.msg, current, change.content, _write(args))
+        msg = change_message(change.msg, current, change.content, self.write(args))
         result: dict[str, Any] = {"msg": msg, "backup": backup_file(args.path, steps, ran) or ""}
         if args.state == "absent":
             result["found"] = change.found

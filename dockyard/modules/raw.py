@@ -22,7 +22,7 @@ from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
 from dockyard.modules.base import Action, HostModule, ModuleContext, Step, q
-from dockyard.modules.command import CommandState, failure_message, output_fields
+from dockyard.modules.command import CommandState, OutputAsIsFailures, output_fields
 from dockyard.modules.registry import register
 
 __all__ = ["RawArgs", "RawModule"]
@@ -35,7 +35,7 @@ class RawArgs:
 
 
 @register
-class RawModule(HostModule[RawArgs, CommandState]):
+class RawModule(OutputAsIsFailures, HostModule[RawArgs, CommandState]):
     name = "raw"
     Args = RawArgs
     predictable = False
@@ -63,12 +63,3 @@ class RawModule(HostModule[RawArgs, CommandState]):
         if not ran:
             return {"msg": "raw does not run in check mode"}
         return output_fields(ran[-1])
-
-    def check_failure(self, step: Step, result: CommandResult) -> str | None:
-        if result.rc == 0:
-            return None
-        fields = output_fields(result)
-        return failure_message(fields["stderr_lines"], fields["stdout_lines"])
-
-    def failure_result(self, args: RawArgs, step: Step, result: CommandResult) -> dict[str, Any]:
-        return output_fields(result)

@@ -26,17 +26,17 @@ from typing import Any
 from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
-from dockyard.modules.base import HostModule, ModuleContext, Step
+from dockyard.modules.base import Step
 from dockyard.modules.content import (
     FileContent,
-    Write,
-    backup_file,
-    change_message,
-    parse_file,
-    probe_file,
+    FileEditModule,
+    backup_arg,
+    group_arg,
+    owner_arg,
+    path_arg,
     update_steps,
+    validate_arg,
 )
-from dockyard.modules.paths import PathState
 from dockyard.modules.registry import register
 
 __all__ = ["ReplaceArgs", "ReplaceModule", "edit"]
@@ -44,17 +44,17 @@ __all__ = ["ReplaceArgs", "ReplaceModule", "edit"]
 
 @dataclass(frozen=True)
 class ReplaceArgs:
-    path: str = arg(required=True, aliases=("dest", "destfile", "name"), doc="the file to modify")
+    path: str = path_arg()
     regexp: str = arg(required=True, doc="Python regexp (MULTILINE) whose every match is replaced")
     replace: str = arg("", doc="the replacement; may use \\1 and \\g<name>")
     after: str | None = arg(None, doc="regexp: only replace after its first match")
     before: str | None = arg(None, doc="regexp: only replace before its match")
-    backup: bool = arg(False, doc="keep a timestamped copy of the old file")
-    validate: str | None = arg(None, doc="command run on the new file before it replaces the old one; %s is its path")
+    backup: bool = backup_arg()
+    validate: str | None = validate_arg()
     encoding: str = arg("utf-8", doc="the file's character encoding")
     mode: Any = arg(None, doc="octal ('0644') or symbolic mode of the file")
-    owner: str | None = arg(None, doc="user that should own the file")
-    group: str | None = arg(None, doc="group that should own the file")
+    owner: str | None = owner_arg()
+    group: str | None = group_arg()
 
 
 @dataclass(frozen=True)
@@ -117,43 +117,26 @@ def edit(original: bytes, args: ReplaceArgs) -> Edit:
     return Edit(new.encode(args.encoding, errors="surrogateescape"), f"{count} replacements made")
 
 
-def _write(args: ReplaceArgs) -> Write:
-    return Write(args.path, mode=args.mode, owner=args.owner, group=args.group, backup=args.backup,
-                 validate=args.validate)
-
-
 @register
-class ReplaceModule(HostModule[ReplaceArgs, FileContent]):
+class ReplaceModule(FileEditModule[ReplaceArgs]):
     name = "replace"
     Args = ReplaceArgs
+    creates_file = False
 
-    def probe(self, args: ReplaceArgs, ctx: ModuleContext) -> str:
+    def check_args(self, args: ReplaceArgs) -> None:
         check_args(args)
-        return probe_file(args.path)
 
-    def parse(self, args: ReplaceArgs, output: CommandResult | None, ctx: ModuleContext) -> FileContent:
-        return parse_file(args.path, output)
-
-    def desired(self, args: ReplaceArgs, ctx: ModuleContext) -> FileContent:
-        return FileContent(PathState(args.path, kind="file"))
-
-    def steps(self, current: FileContent, desired: FileContent, args: ReplaceArgs) -> list[Step]:
-        state = current.state
-        if state.kind == "directory":
-            raise ModuleError(f"Path {args.path} is a directory !")
+    def edit_steps(self, current: FileContent, args: ReplaceArgs) -> list[Step]:
         if current.content is None:
             raise ModuleError(f"Path {args.path} does not exist !")
         change = edit(current.content, args)
         if change.stopped:
             return []
-        return update_steps(current, change.content, _write(args), f"{change.msg}: {args.path}")
+        return update_steps(current, change.content, self.write(args), f"{change.msg}: {args.path}")
 
     def result(self, args: ReplaceArgs, current: FileContent, desired: FileContent,
                steps: Sequence[Step], ran: Sequence[CommandResult]) -> dict[str, Any]:
         change = edit(current.content or b"", args)
         if change.stopped:
             return {"msg": change.msg}
-        result: dict[str, Any] = {"msg": change_message(change.msg, current, change.content, _write(args))}
-        if backup := backup_file(args.path, steps, ran):
-            result["backup_file"] = backup
-        return result
+        return self.edit_result(args, current, change.content, change.msg, steps, ran)

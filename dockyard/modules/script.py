@@ -30,7 +30,7 @@ from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
 from dockyard.modules.base import Action, HostModule, ModuleContext, Step, q
-from dockyard.modules.command import Words, failure_message, guard_probe, output_fields
+from dockyard.modules.command import OutputAsIsFailures, Words, guard_probe, output_fields
 from dockyard.modules.registry import register
 
 __all__ = ["ScriptArgs", "ScriptModule", "ScriptState", "interpreter", "split_script"]
@@ -102,7 +102,7 @@ def _run_command(state: ScriptState, chdir: str | None) -> str:
 
 
 @register
-class ScriptModule(HostModule[ScriptArgs, ScriptState]):
+class ScriptModule(OutputAsIsFailures, HostModule[ScriptArgs, ScriptState]):
     name = "script"
     Args = ScriptArgs
     exclusive = (("_raw_params", "cmd"),)
@@ -145,12 +145,3 @@ class ScriptModule(HostModule[ScriptArgs, ScriptState]):
             reason = "" if args.creates or args.removes else "Check mode is not supported for this task."
             return {"msg": reason} if reason else {}
         return output_fields(ran[-1])
-
-    def check_failure(self, step: Step, result: CommandResult) -> str | None:
-        if result.rc == 0:
-            return None
-        fields = output_fields(result)
-        return failure_message(fields["stderr_lines"], fields["stdout_lines"])
-
-    def failure_result(self, args: ScriptArgs, step: Step, result: CommandResult) -> dict[str, Any]:
-        return output_fields(result)

@@ -11,8 +11,12 @@ snippets into one read-only script whose output :func:`parse_sections` splits ag
 Each snippet's stdout is framed by marker lines and followed by its exit code, so one
 snippet failing never hides the others; stderr is discarded.
 
+:func:`render_sections` is the inverse, so unit tests can describe a host as data.
+
 **Files written whole.** :func:`write_file_step` turns new file content into one atomic
 write step (temp file beside the target, then rename), with a unified diff.
+:func:`stat_snippet` / :func:`parse_stat` read a path whose name is only known on the
+host (a shell variable such as ``$f``) into a :class:`~dockyard.modules.paths.PathState`.
 """
 
 from __future__ import annotations

@@ -20,28 +20,25 @@ differs, in one atomic write that sets mode and owner.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
-from dockyard.modules.base import HostModule, ModuleContext, Step
+from dockyard.modules.base import ModuleContext
+from dockyard.modules.content import backup_arg, group_arg, owner_arg, validate_arg
 from dockyard.modules.copying import (
+    CopyingModule,
     CopyState,
     Layout,
     Options,
     SourceFile,
     Spec,
-    copy_result,
-    copy_steps,
-    parse_remote,
-    probe_remote,
-    split_states,
+    follow_arg,
+    force_arg,
 )
 from dockyard.modules.registry import register
 
@@ -61,12 +58,12 @@ class TemplateArgs:
     src: str = arg(required=True, doc="Jinja2 template on the controller (templates/ of the role or playbook)")
     dest: str = arg(required=True, doc="path on the host; a directory receives the file under src's name")
     mode: Any = arg(None, doc="octal, symbolic or 'preserve' (the template's) mode")
-    owner: str | None = arg(None, doc="user that should own the file")
-    group: str | None = arg(None, doc="group that should own the file")
-    backup: bool = arg(False, doc="keep a timestamped copy of a replaced file")
-    force: bool = arg(True, doc="replace a file whose content differs; false: only create")
-    follow: bool = arg(False, doc="follow a symlink at dest instead of replacing it")
-    validate: str | None = arg(None, doc="command run on the new file before it replaces the old one; %s is its path")
+    owner: str | None = owner_arg()
+    group: str | None = group_arg()
+    backup: bool = backup_arg("a replaced file")
+    force: bool = force_arg()
+    follow: bool = follow_arg()
+    validate: str | None = validate_arg()
     newline_sequence: str = arg("\n", doc="line ending of the output: \\n, \\r or \\r\\n")
     lstrip_blocks: bool = arg(False, doc="strip spaces and tabs before a block tag at the start of a line")
     trim_blocks: bool = arg(True, doc="remove the newline after a block tag")
@@ -127,33 +124,25 @@ def render(source: Path, args: TemplateArgs, ctx: ModuleContext) -> bytes:
 
 
 @register
-class TemplateModule(HostModule[TemplateArgs, CopyState]):
+class TemplateModule(CopyingModule[TemplateArgs]):
     name = "template"
     Args = TemplateArgs
 
-    def layout(self, args: TemplateArgs, ctx: ModuleContext) -> tuple[Layout, Path]:
+    def located(self, args: TemplateArgs, ctx: ModuleContext) -> tuple[Layout, Path]:
+        """The layout and the template file it was made from."""
         source = ctx.find_file(args.src, "templates")
         return Layout(args.dest, basename=source.name), source
 
+    def layout(self, args: TemplateArgs, ctx: ModuleContext) -> Layout:
+        return self.located(args, ctx)[0]
+
     def probe(self, args: TemplateArgs, ctx: ModuleContext) -> str:
         _check(args)
-        return probe_remote(self.layout(args, ctx)[0], follow=args.follow, with_content=ctx.diff)
-
-    def parse(self, args: TemplateArgs, output: CommandResult | None, ctx: ModuleContext) -> CopyState:
-        return parse_remote(self.layout(args, ctx)[0], output, with_content=ctx.diff)
+        return super().probe(args, ctx)
 
     def desired(self, args: TemplateArgs, ctx: ModuleContext) -> CopyState:
-        layout, source = self.layout(args, ctx)
+        layout, source = self.located(args, ctx)
         mode = f"{source.stat().st_mode & 0o7777:04o}" if args.mode == "preserve" else args.mode
         files = (SourceFile("", render(source, args, ctx), mode),)
         return Spec(layout, files, Options(mode=mode, owner=args.owner, group=args.group,
                                            backup=args.backup, force=args.force, validate=args.validate))
-
-    def steps(self, current: CopyState, desired: CopyState, args: TemplateArgs) -> list[Step]:
-        remote, spec = split_states(current, desired)
-        return copy_steps(remote, spec)
-
-    def result(self, args: TemplateArgs, current: CopyState, desired: CopyState,
-               steps: Sequence[Step], ran: Sequence[CommandResult]) -> dict[str, Any]:
-        remote, spec = split_states(current, desired)
-        return copy_result(remote, spec, steps, ran, src=args.src)

@@ -9,27 +9,17 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from dockyard.connection import ConnectionOptions, SSHConnection, connect
+from dockyard.connection import SSHConnection
 from dockyard.errors import ModuleError
-from tests.integration.modules.contract import assert_contract, run
+from tests.integration.modules.contract import ConnectTo, assert_contract, run
 from tests.lab import Lab, LabHost
 from tests.lab.fixtures import HostFactory
 
 CONTENT = b"dockyard get_url test payload\n" * 100
 URL = "http://127.0.0.1:8000/tool.bin"
-
-
-def open_connection(host: LabHost, tmp_path: Path) -> SSHConnection:
-    connection = connect(host.name, {
-        "ansible_host": host.address, "ansible_user": host.user,
-        "ansible_ssh_private_key_file": str(host.key_path)},
-        ConnectionOptions(host_key_checking="off", ssh_config=None, known_hosts=tmp_path / "kh"))
-    assert isinstance(connection, SSHConnection)
-    return connection
 
 
 def serve(host: LabHost) -> None:
@@ -62,7 +52,7 @@ def tools_host(lab: Lab) -> Iterator[LabHost]:
 
 
 @pytest.fixture
-def host(tools_host: LabHost) -> LabHost:
+def web_host(tools_host: LabHost) -> LabHost:
     """The tools host with /opt empty and the original payload published."""
     tools_host.exec("rm -rf /opt/* && mkdir -p /opt", check=True)
     publish(tools_host, "tool.bin", CONTENT)
@@ -70,10 +60,8 @@ def host(tools_host: LabHost) -> LabHost:
 
 
 @pytest.fixture
-def conn(host: LabHost, tmp_path: Path) -> Iterator[SSHConnection]:
-    connection = open_connection(host, tmp_path)
-    yield connection
-    connection.close()
+def web_conn(web_host: LabHost, connect_to: ConnectTo) -> SSHConnection:
+    return connect_to(web_host)
 
 
 def dest(host: LabHost, path: str = "/opt/tool.bin") -> str:
@@ -81,49 +69,44 @@ def dest(host: LabHost, path: str = "/opt/tool.bin") -> str:
 
 
 @pytest.mark.apt
-def test_download_with_checksum_and_mode(host: LabHost, conn: SSHConnection) -> None:
+def test_download_with_checksum_and_mode(web_host: LabHost, web_conn: SSHConnection) -> None:
     digest = hashlib.sha256(CONTENT).hexdigest()
     args = {"url": URL, "dest": "/opt/tool.bin", "checksum": f"sha256:{digest}", "mode": "0640",
             "owner": "dockyard"}
-    first, _ = assert_contract(conn, "get_url", args, {**args, "dest": "/opt/other.bin"}, lambda: dest(host))
-    assert dest(host) == f"640 dockyard\n{digest}  /opt/tool.bin\n"
+    first, _ = assert_contract(web_conn, "get_url", args, {**args, "dest": "/opt/other.bin"}, lambda: dest(web_host))
+    assert dest(web_host) == f"640 dockyard\n{digest}  /opt/tool.bin\n"
     assert first.result["dest"] == "/opt/tool.bin" and first.result["checksum_src"] == digest
 
 
 @pytest.mark.apt
-def test_a_wrong_checksum_leaves_nothing_behind(host: LabHost, conn: SSHConnection) -> None:
-    outcome = run(conn, "get_url", {"url": URL, "dest": "/opt/tool.bin", "checksum": "sha256:" + "0" * 64})
+def test_a_wrong_checksum_leaves_nothing_behind(web_host: LabHost, web_conn: SSHConnection) -> None:
+    outcome = run(web_conn, "get_url", {"url": URL, "dest": "/opt/tool.bin", "checksum": "sha256:" + "0" * 64})
     assert outcome.failed and "checksum mismatch" in outcome.result["msg"]
-    assert host.exec("ls -A /opt").stdout == ""
+    assert web_host.exec("ls -A /opt").stdout == ""
 
 
 @pytest.mark.apt
-def test_force_follows_the_remote_content(host: LabHost, conn: SSHConnection) -> None:
+def test_force_follows_the_remote_content(web_host: LabHost, web_conn: SSHConnection) -> None:
     args = {"url": URL, "dest": "/opt/", "force": True}
-    run(conn, "get_url", args)
-    assert not run(conn, "get_url", args).changed
-    publish(host, "tool.bin", b"version 2\n")
-    assert run(conn, "get_url", args).changed
-    assert host.exec("cat /opt/tool.bin").stdout == "version 2\n"
-    assert not run(conn, "get_url", {"url": URL, "dest": "/opt/tool.bin"}).changed
+    run(web_conn, "get_url", args)
+    assert not run(web_conn, "get_url", args).changed
+    publish(web_host, "tool.bin", b"version 2\n")
+    assert run(web_conn, "get_url", args).changed
+    assert web_host.exec("cat /opt/tool.bin").stdout == "version 2\n"
+    assert not run(web_conn, "get_url", {"url": URL, "dest": "/opt/tool.bin"}).changed
 
 
 @pytest.mark.apt
-def test_wget_when_curl_is_missing(host: LabHost, conn: SSHConnection) -> None:
-    host.exec("mv /usr/bin/curl /usr/bin/curl.hidden", check=True)
+def test_wget_when_curl_is_missing(web_host: LabHost, web_conn: SSHConnection) -> None:
+    web_host.exec("mv /usr/bin/curl /usr/bin/curl.hidden", check=True)
     try:
-        outcome = run(conn, "get_url", {"url": URL, "dest": "/opt/tool.bin"})
+        outcome = run(web_conn, "get_url", {"url": URL, "dest": "/opt/tool.bin"})
     finally:
-        host.exec("mv /usr/bin/curl.hidden /usr/bin/curl", check=True)
+        web_host.exec("mv /usr/bin/curl.hidden /usr/bin/curl", check=True)
     assert outcome.changed and "wget" in outcome.steps[0].command
-    assert dest(host).endswith(f"{hashlib.sha256(CONTENT).hexdigest()}  /opt/tool.bin\n")
+    assert dest(web_host).endswith(f"{hashlib.sha256(CONTENT).hexdigest()}  /opt/tool.bin\n")
 
 
-def test_a_host_without_curl_or_wget_fails_clearly(fresh_host: HostFactory, tmp_path: Path) -> None:
-    host = fresh_host()
-    conn = open_connection(host, tmp_path)
-    try:
-        with pytest.raises(ModuleError, match="needs curl or wget"):
-            run(conn, "get_url", {"url": URL, "dest": "/opt/tool.bin"})
-    finally:
-        conn.close()
+def test_a_host_without_curl_or_wget_fails_clearly(own_conn: SSHConnection) -> None:
+    with pytest.raises(ModuleError, match="needs curl or wget"):
+        run(own_conn, "get_url", {"url": URL, "dest": "/opt/tool.bin"})

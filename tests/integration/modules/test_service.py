@@ -6,16 +6,12 @@ must not let such a daemon hold the SSH channel open.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from dockyard.connection import ConnectionOptions, SSHConnection, connect
+from dockyard.connection import SSHConnection
 from dockyard.errors import ModuleError
 from tests.integration.modules.contract import assert_contract, run
 from tests.lab import LabHost
-from tests.lab.fixtures import HostFactory
 
 INIT_SCRIPT = r"""#!/bin/sh
 ### BEGIN INIT INFO
@@ -40,21 +36,10 @@ esac
 
 
 @pytest.fixture
-def host(fresh_host: HostFactory) -> LabHost:
-    made = fresh_host()
-    made.exec(f"cat > /etc/init.d/dyfake <<'EOF'\n{INIT_SCRIPT}EOF\nchmod 755 /etc/init.d/dyfake", check=True)
-    return made
-
-
-@pytest.fixture
-def conn(host: LabHost, tmp_path: Path) -> Iterator[SSHConnection]:
-    connection = connect(host.name, {
-        "ansible_host": host.address, "ansible_user": host.user,
-        "ansible_ssh_private_key_file": str(host.key_path)},
-        ConnectionOptions(host_key_checking="off", ssh_config=None, known_hosts=tmp_path / "kh"))
-    assert isinstance(connection, SSHConnection)
-    yield connection
-    connection.close()
+def own_host(own_host: LabHost) -> LabHost:
+    """A host of this test alone with the dyfake init script installed."""
+    own_host.exec(f"cat > /etc/init.d/dyfake <<'EOF'\n{INIT_SCRIPT}EOF\nchmod 755 /etc/init.d/dyfake", check=True)
+    return own_host
 
 
 def state(host: LabHost) -> str:
@@ -63,38 +48,38 @@ def state(host: LabHost) -> str:
                      "else echo stopped; fi; ls /etc/rc*.d | grep dyfake | sort").stdout
 
 
-def test_start_and_enable(host: LabHost, conn: SSHConnection) -> None:
-    first, checked = assert_contract(conn, "service", {"name": "dyfake", "state": "started", "enabled": True},
+def test_start_and_enable(own_host: LabHost, own_conn: SSHConnection) -> None:
+    first, checked = assert_contract(own_conn, "service", {"name": "dyfake", "state": "started", "enabled": True},
                                      {"name": "dyfake", "state": "stopped", "enabled": False},
-                                     lambda: state(host))
-    assert state(host).startswith("running\n") and "S01dyfake" in state(host)
+                                     lambda: state(own_host))
+    assert state(own_host).startswith("running\n") and "S01dyfake" in state(own_host)
     assert first.result["state"] == "started" and first.result["enabled"] is True
     assert [s.summary for s in checked.steps] == ["disable dyfake at boot", "stop dyfake"]
 
 
-def test_stop_and_disable(host: LabHost, conn: SSHConnection) -> None:
-    run(conn, "service", {"name": "dyfake", "state": "started", "enabled": True})
-    assert_contract(conn, "service", {"name": "dyfake", "state": "stopped", "enabled": False},
-                    {"name": "dyfake", "state": "started"}, lambda: state(host))
-    assert state(host).startswith("stopped\n") and "K01dyfake" in state(host) and "S01dyfake" not in state(host)
+def test_stop_and_disable(own_host: LabHost, own_conn: SSHConnection) -> None:
+    run(own_conn, "service", {"name": "dyfake", "state": "started", "enabled": True})
+    assert_contract(own_conn, "service", {"name": "dyfake", "state": "stopped", "enabled": False},
+                    {"name": "dyfake", "state": "started"}, lambda: state(own_host))
+    assert state(own_host).startswith("stopped\n") and "K01dyfake" in state(own_host) and "S01dyfake" not in state(own_host)
 
 
-def test_restarted_and_reloaded_are_always_changes(host: LabHost, conn: SSHConnection) -> None:
-    run(conn, "service", {"name": "dyfake", "state": "started"})
-    pid = host.exec("cat /run/dyfake.pid").stdout
+def test_restarted_and_reloaded_are_always_changes(own_host: LabHost, own_conn: SSHConnection) -> None:
+    run(own_conn, "service", {"name": "dyfake", "state": "started"})
+    pid = own_host.exec("cat /run/dyfake.pid").stdout
     for _ in range(2):
-        assert run(conn, "service", {"name": "dyfake", "state": "restarted"}).changed
-    assert host.exec("cat /run/dyfake.pid").stdout != pid
-    assert run(conn, "service", {"name": "dyfake", "state": "reloaded"}).changed
-    assert host.exec("cat /run/dyfake.reloaded").returncode == 0
+        assert run(own_conn, "service", {"name": "dyfake", "state": "restarted"}).changed
+    assert own_host.exec("cat /run/dyfake.pid").stdout != pid
+    assert run(own_conn, "service", {"name": "dyfake", "state": "reloaded"}).changed
+    assert own_host.exec("cat /run/dyfake.reloaded").returncode == 0
 
 
-def test_pattern_decides_running_by_process(host: LabHost, conn: SSHConnection) -> None:
-    host.exec("sleep 100000 >/dev/null 2>&1 &", check=True)
-    outcome = run(conn, "service", {"name": "dyfake", "state": "started", "pattern": "^sleep 100000$"})
-    assert not outcome.changed and state(host).startswith("stopped\n")
+def test_pattern_decides_running_by_process(own_host: LabHost, own_conn: SSHConnection) -> None:
+    own_host.exec("sleep 100000 >/dev/null 2>&1 &", check=True)
+    outcome = run(own_conn, "service", {"name": "dyfake", "state": "started", "pattern": "^sleep 100000$"})
+    assert not outcome.changed and state(own_host).startswith("stopped\n")
 
 
-def test_a_missing_service_fails_clearly(conn: SSHConnection) -> None:
+def test_a_missing_service_fails_clearly(own_conn: SSHConnection) -> None:
     with pytest.raises(ModuleError, match="could not find the requested service nosuch"):
-        run(conn, "service", {"name": "nosuch", "state": "started"})
+        run(own_conn, "service", {"name": "nosuch", "state": "started"})

@@ -18,11 +18,8 @@ import pytest
 
 from dockyard.connection import SSHConnection
 from dockyard.errors import ModuleError
-from tests.integration.modules import test_file
 from tests.integration.modules.contract import run
 from tests.lab import LabHost
-
-conn, host = test_file.conn, test_file.host  # the lab host and SSH connection fixtures
 
 PATHS = {
     "/tmp/stat-file": "printf 'hello\\n' > /tmp/stat-file && chmod 4754 /tmp/stat-file "
@@ -51,33 +48,33 @@ def ansible_stat(inventory: Path, name: str, args: str) -> dict[str, Any]:
 @pytest.mark.skipif(shutil.which("ansible") is None, reason="ansible-core is not installed")
 @pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("follow", [False, True])
-def test_stat_equals_ansible(host: LabHost, conn: SSHConnection, lab_inventory: Path, path: str,
+def test_stat_equals_ansible(shared_host: LabHost, shared_conn: SSHConnection, lab_inventory: Path, path: str,
                              follow: bool) -> None:
-    host.exec(PATHS[path], check=True)
-    theirs = ansible_stat(lab_inventory, host.name, f"path={path} follow={follow}")
-    ours = run(conn, "stat", {"path": path, "follow": follow}).result
+    shared_host.exec(PATHS[path], check=True)
+    theirs = ansible_stat(lab_inventory, shared_host.name, f"path={path} follow={follow}")
+    ours = run(shared_conn, "stat", {"path": path, "follow": follow}).result
     assert ours["changed"] is theirs["changed"] is False
     expected = {k: v for k, v in theirs["stat"].items() if k not in EXEMPT}
     assert {k: v for k, v in ours["stat"].items() if k in expected} == expected
     assert set(ours["stat"]) - EXEMPT == set(expected)
 
 
-def test_checksum_algorithm_and_no_extras(host: LabHost, conn: SSHConnection) -> None:
-    host.exec("printf 'abc' > /tmp/stat-sum", check=True)
-    outcome = run(conn, "stat", {"path": "/tmp/stat-sum", "checksum_algorithm": "sha256",
-                                 "get_mime": False, "get_attributes": False})
+def test_checksum_algorithm_and_no_extras(shared_host: LabHost, shared_conn: SSHConnection) -> None:
+    shared_host.exec("printf 'abc' > /tmp/stat-sum", check=True)
+    outcome = run(shared_conn, "stat", {"path": "/tmp/stat-sum", "checksum_algorithm": "sha256",
+                                        "get_mime": False, "get_attributes": False})
     info = outcome.result["stat"]
     assert info["checksum"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert "mimetype" not in info and "attributes" not in info
     assert not outcome.changed and not outcome.steps
 
 
-def test_unreadable_parent_fails_clearly(host: LabHost, conn: SSHConnection) -> None:
-    host.exec("mkdir -p /tmp/stat-private && touch /tmp/stat-private/f && chmod 700 /tmp/stat-private",
-              check=True)
-    assert run(conn, "stat", {"path": "/tmp/stat-private/f"}).result["stat"]["exists"]
+def test_unreadable_parent_fails_clearly(shared_host: LabHost, shared_conn: SSHConnection) -> None:
+    shared_host.exec("mkdir -p /tmp/stat-private && touch /tmp/stat-private/f && chmod 700 /tmp/stat-private",
+                     check=True)
+    assert run(shared_conn, "stat", {"path": "/tmp/stat-private/f"}).result["stat"]["exists"]
     with pytest.raises(ModuleError, match="Permission denied"):  # Ansible fails too
-        run(conn, "stat", {"path": "/tmp/stat-private/f"}, become=False)
-    assert run(conn, "stat", {"path": "/tmp/stat-private/g"}).result["stat"] == {"exists": False}
+        run(shared_conn, "stat", {"path": "/tmp/stat-private/f"}, become=False)
+    assert run(shared_conn, "stat", {"path": "/tmp/stat-private/g"}).result["stat"] == {"exists": False}
     with pytest.raises(ModuleError, match="unknown argument 'get_md5'"):
-        run(conn, "stat", {"path": "/tmp", "get_md5": True})
+        run(shared_conn, "stat", {"path": "/tmp", "get_md5": True})

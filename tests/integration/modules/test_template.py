@@ -18,11 +18,8 @@ from dockyard.connection import SSHConnection
 from dockyard.errors import DockyardError, ModuleError
 from dockyard.modules.base import ModuleContext
 from dockyard.playbook.template import Templar
-from tests.integration.modules import test_file
-from tests.integration.modules.contract import assert_contract, run
+from tests.integration.modules.contract import assert_contract, file_snapshot, run
 from tests.lab import LabHost
-
-conn, host = test_file.conn, test_file.host  # the lab host and SSH connection fixtures
 
 TEMPLATE = """# {{ ansible_managed }}
 {% for port in ports %}
@@ -59,59 +56,55 @@ def base(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def snapshot(host: LabHost, path: str) -> str:
-    return host.exec(f"stat -c '%a %U %s' {path} 2>&1; od -c {path} 2>&1").stdout
-
-
-def test_render_contract(host: LabHost, conn: SSHConnection, base: Path) -> None:
+def test_render_contract(shared_host: LabHost, shared_conn: SSHConnection, base: Path) -> None:
     path = "/tmp/template-site.conf"
-    host.exec(f"rm -f {path}", check=True)
-    ctx = context(conn, base, ansible_managed="managed", ports=[80, 443], tls=False)
-    first, _ = assert_contract(conn, "template", {"src": "site.conf.j2", "dest": path, "mode": "0640"},
+    shared_host.exec(f"rm -f {path}", check=True)
+    ctx = context(shared_conn, base, ansible_managed="managed", ports=[80, 443], tls=False)
+    first, _ = assert_contract(shared_conn, "template", {"src": "site.conf.j2", "dest": path, "mode": "0640"},
                                {"src": "site.conf.j2", "dest": path, "lstrip_blocks": True},
-                               lambda: snapshot(host, path), ctx=ctx)
+                               lambda: file_snapshot(shared_host, path), ctx=ctx)
     # without lstrip_blocks the blanks before "{% if %}" stay; the final newline is kept
     # (both checked against ansible-core's template module on the same template)
-    assert host.exec(f"cat {path}").stdout == "# managed\nlisten 80\nlisten 443\n    \n"
+    assert shared_host.exec(f"cat {path}").stdout == "# managed\nlisten 80\nlisten 443\n    \n"
     assert first.result["dest"] == path and first.result["src"] == "site.conf.j2"
-    tls = context(conn, base, ansible_managed="m", ports=[], tls=True)
-    run(conn, "template", {"src": "site.conf.j2", "dest": path, "lstrip_blocks": True}, ctx=tls)
-    assert host.exec(f"cat {path}").stdout == "# m\nssl on\n"
-    loose = run(conn, "template", {"src": "site.conf.j2", "dest": path, "trim_blocks": False,
-                                   "lstrip_blocks": True}, ctx=tls)
-    assert host.exec(f"cat {path}").stdout == "# m\n\n\nssl on\n"  # as ansible-core renders it
+    tls = context(shared_conn, base, ansible_managed="m", ports=[], tls=True)
+    run(shared_conn, "template", {"src": "site.conf.j2", "dest": path, "lstrip_blocks": True}, ctx=tls)
+    assert shared_host.exec(f"cat {path}").stdout == "# m\nssl on\n"
+    loose = run(shared_conn, "template", {"src": "site.conf.j2", "dest": path, "trim_blocks": False,
+                                          "lstrip_blocks": True}, ctx=tls)
+    assert shared_host.exec(f"cat {path}").stdout == "# m\n\n\nssl on\n"  # as ansible-core renders it
     assert loose.changed
 
 
-def test_plain_renderer(host: LabHost, conn: SSHConnection, base: Path) -> None:
+def test_plain_renderer(shared_host: LabHost, shared_conn: SSHConnection, base: Path) -> None:
     path = "/tmp/template-plain.conf"
-    ctx = plain_context(conn, base, ansible_managed="p", ports=[8080], tls=True)
-    run(conn, "template", {"src": "site.conf.j2", "dest": path, "lstrip_blocks": True}, ctx=ctx)
-    assert host.exec(f"cat {path}").stdout == "# p\nlisten 8080\nssl on\n"
+    ctx = plain_context(shared_conn, base, ansible_managed="p", ports=[8080], tls=True)
+    run(shared_conn, "template", {"src": "site.conf.j2", "dest": path, "lstrip_blocks": True}, ctx=ctx)
+    assert shared_host.exec(f"cat {path}").stdout == "# p\nlisten 8080\nssl on\n"
     with pytest.raises(ModuleError, match="trim_blocks: false needs the engine's file renderer"):
-        run(conn, "template", {"src": "site.conf.j2", "dest": path, "trim_blocks": False}, ctx=ctx)
+        run(shared_conn, "template", {"src": "site.conf.j2", "dest": path, "trim_blocks": False}, ctx=ctx)
     with pytest.raises(ModuleError, match=r"cannot render template .*site\.conf\.j2: 'tls' is undefined"):
-        run(conn, "template", {"src": "site.conf.j2", "dest": path},
-            ctx=plain_context(conn, base, ansible_managed="p", ports=[]))
+        run(shared_conn, "template", {"src": "site.conf.j2", "dest": path},
+            ctx=plain_context(shared_conn, base, ansible_managed="p", ports=[]))
 
 
-def test_into_directory_with_crlf(host: LabHost, conn: SSHConnection, base: Path) -> None:
-    host.exec("rm -rf /tmp/template-dir && mkdir /tmp/template-dir", check=True)
-    ctx = context(conn, base, ansible_managed="x", ports=[1], tls=False)
-    outcome = run(conn, "template", {"src": "site.conf.j2", "dest": "/tmp/template-dir",
-                                     "newline_sequence": "\\r\\n", "lstrip_blocks": True}, ctx=ctx)
+def test_into_directory_with_crlf(shared_host: LabHost, shared_conn: SSHConnection, base: Path) -> None:
+    shared_host.exec("rm -rf /tmp/template-dir && mkdir /tmp/template-dir", check=True)
+    ctx = context(shared_conn, base, ansible_managed="x", ports=[1], tls=False)
+    outcome = run(shared_conn, "template", {"src": "site.conf.j2", "dest": "/tmp/template-dir",
+                                            "newline_sequence": "\\r\\n", "lstrip_blocks": True}, ctx=ctx)
     assert outcome.result["dest"] == "/tmp/template-dir/site.conf.j2"
     # od, because text-mode output would turn \r\n back into \n
-    assert host.exec("od -An -c /tmp/template-dir/site.conf.j2 | tr -s ' '").stdout == (
+    assert shared_host.exec("od -An -c /tmp/template-dir/site.conf.j2 | tr -s ' '").stdout == (
         " # x \\r \\n l i s t e n 1 \\r \\n\n")
 
 
-def test_failures_are_clear(conn: SSHConnection, base: Path) -> None:
-    ctx = context(conn, base, ports=[])
+def test_failures_are_clear(shared_conn: SSHConnection, base: Path) -> None:
+    ctx = context(shared_conn, base, ports=[])
     with pytest.raises(ModuleError, match=r"could not find 'missing\.j2'"):
-        run(conn, "template", {"src": "missing.j2", "dest": "/tmp/x"}, ctx=ctx)
+        run(shared_conn, "template", {"src": "missing.j2", "dest": "/tmp/x"}, ctx=ctx)
     with pytest.raises(DockyardError, match="'tls' is undefined"):
-        run(conn, "template", {"src": "site.conf.j2", "dest": "/tmp/template-undefined"}, ctx=ctx)
+        run(shared_conn, "template", {"src": "site.conf.j2", "dest": "/tmp/template-undefined"}, ctx=ctx)
     with pytest.raises(ModuleError, match="variable_start_string"):
-        run(conn, "template", {"src": "site.conf.j2", "dest": "/tmp/x", "variable_start_string": "[["},
+        run(shared_conn, "template", {"src": "site.conf.j2", "dest": "/tmp/x", "variable_start_string": "[["},
             ctx=ctx)
