@@ -124,9 +124,11 @@ class FileModule(HostModule[FileArgs, PathState]):
                 raise ModuleError(f"{path} exists and is a {current.kind}, not a directory",
                                   hint="remove it first (state: absent) or choose another path")
             if not current.exists:
-                steps.append(Step(Action.CREATE, f"create directory {path}", f"mkdir -p -- {q(path)}",
-                                  diff=Diff("absent\n", "directory\n", path, path)))
-                after = PathState(path, kind="directory")
+                created = normalize_mode(args.mode, "0755", is_dir=True)
+                steps.append(self._mkdir_step(path, created, args.owner, args.group))
+                if args.recurse and (args.owner or args.group or mode):
+                    return [*steps, self._recurse_step(args, _octal_mode(args))]
+                return steps
         elif state == "touch":
             verb = Action.UPDATE if current.exists else Action.CREATE
             steps.append(Step(verb, f"touch {path}", f"touch -- {q(path)}",
@@ -141,6 +143,23 @@ class FileModule(HostModule[FileArgs, PathState]):
         if args.recurse and state == "directory" and current.checksum == "recurse-differs":
             return [*steps, *attrs, self._recurse_step(args, _octal_mode(args))]
         return steps + attrs
+
+    @staticmethod
+    def _mkdir_step(path: str, mode: str | None, owner: str | None, group: str | None) -> Step:
+        """Create the missing directories one by one, each with the mode and owner, as Ansible
+        does (``mkdir -p`` would give them only to the last one)."""
+        each = ['mkdir -- "$d"']
+        if mode:
+            each.append(f'chmod {mode} -- "$d"')
+        if owner or group:
+            each.append(f'chown {q(owner or "")}{":" + q(group) if group else ""} -- "$d"')
+        command = (
+            f"set -e; t={q(path)}; set --\n"
+            'while [ ! -e "$t" ] && [ ! -L "$t" ]; do set -- "$t" "$@"; t=$(dirname -- "$t"); done\n'
+            f'for d in "$@"; do {"; ".join(each)}; done'
+        )
+        summary = f"create directory {path}" + (f" (mode {mode})" if mode else "")
+        return Step(Action.CREATE, summary, command, diff=Diff("absent\n", "directory\n", path, path))
 
     def _recurse_step(self, args: FileArgs, mode: str | None) -> Step:
         """Everything under the directory; the probe found at least one entry that differs."""

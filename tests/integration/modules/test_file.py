@@ -58,3 +58,14 @@ def test_state_file_on_missing_path_fails_clearly(shared_conn: SSHConnection) ->
 
     with pytest.raises(ModuleError, match="does not exist"):
         run(shared_conn, "file", {"path": "/tmp/nope-nothing", "state": "file"})
+
+
+def test_every_created_parent_gets_mode_and_owner(shared_host: LabHost, shared_conn: SSHConnection) -> None:
+    """As in Ansible: each directory the task creates gets the mode and owner, not only the last."""
+    shared_host.exec("rm -rf /srv/parents", check=True)
+    run(shared_conn, "file", {"path": "/srv/parents/a b/c", "state": "directory", "mode": "0750",
+                              "owner": "dockyard"})
+    listing = shared_host.exec("stat -c '%n %a %U' /srv/parents '/srv/parents/a b' '/srv/parents/a b/c'").stdout
+    assert listing.splitlines() == ["/srv/parents 750 dockyard", "/srv/parents/a b 750 dockyard",
+                                    "/srv/parents/a b/c 750 dockyard"]
+    assert shared_host.exec("stat -c %a /srv").stdout.strip() != "750"  # existing parents untouched
