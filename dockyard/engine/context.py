@@ -23,6 +23,7 @@ class PlayContext:
     ended: bool = False
     only: set[str] | None = None
     _block_failures: list[set[str]] = field(default_factory=list)
+    _rescuable: list[bool] = field(default_factory=list)
 
     def active(self) -> list[str]:
         """Hosts that still run tasks, in inventory order."""
@@ -48,9 +49,17 @@ class PlayContext:
     def end_host(self, host: str) -> None:
         self.ended_hosts.add(host)
 
-    def push_block(self) -> None:
+    def push_block(self, *, rescuable: bool = False) -> None:
+        """Enter a block's ``block`` (``rescuable`` when it has a rescue) or ``rescue`` part."""
         self._block_failures.append(set())
+        self._rescuable.append(rescuable)
+
+    def is_rescuable(self) -> bool:
+        """A failure now would be rescued: some enclosing block is in its ``block`` part
+        and has a ``rescue`` (Ansible's ``is_any_block_rescuing``)."""
+        return any(self._rescuable)
 
     def pop_block(self) -> list[str]:
+        self._rescuable.pop()
         failed = self._block_failures.pop()
         return [host for host in self.hosts if host in failed and host not in self.unreachable]

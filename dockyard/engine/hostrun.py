@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dockyard.connection.base import Become, Connection
@@ -18,12 +18,13 @@ from dockyard.connection.local import LocalConnection
 from dockyard.connection.pool import ConnectionPool
 from dockyard.engine.context import PlayContext
 from dockyard.engine.events import EventSink, HostResult, Warning
-from dockyard.engine.task import TaskOutcome, TaskRun, run_task
+from dockyard.engine.loops import iteration_vars, loop_items
+from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, run_task
 from dockyard.errors import ConnectError, DockyardError
 from dockyard.inventory.model import Origin
-from dockyard.playbook.model import Play, RoleRef, Task
+from dockyard.playbook.model import LoopControl, Play, RoleRef, Task
 from dockyard.playbook.template import Templar
-from dockyard.playbook.unknown import Unknown
+from dockyard.playbook.unknown import Unknown, untrusted
 from dockyard.playbook.variables import (
     HostState,
     PlayScope,
@@ -38,11 +39,33 @@ __all__ = ["HostRunner"]
 INCLUDES = ("include_tasks", "include_role")
 
 
+@dataclass(frozen=True)
+class Tally:
+    """What one task on one host adds to the recap (as Ansible counts it).
+
+    ``ignored``: a failure that ``ignore_errors`` let pass (ok + ignored, and changed
+    when ``changed`` says the failed task changed something). ``times``: an include
+    counts one ok per file or role it brought in (twice for a loop of two).
+    """
+
+    status: str
+    ignored: bool = False
+    changed: bool = False
+    times: int = 1
+
+
 @dataclass
 class _Pending:
-    """Nodes that include_tasks/include_role produced, and for which hosts."""
+    """Nodes that include_tasks/include_role produced, and for which hosts.
+
+    ``made``: how many includes each host has made so far, so that the groups run in a
+    fixed order (by the first host, in inventory order, then that host's order) however
+    the hosts' threads happen to finish.
+    """
 
     groups: dict[Any, tuple[Sequence[Any], list[str]]] = field(default_factory=dict)
+    made: dict[str, int] = field(default_factory=dict)
+    first: dict[Any, tuple[str, int]] = field(default_factory=dict)
 
 
 class HostRunner:
@@ -146,14 +169,14 @@ class HostRunner:
                 meeting.append(host)
         return meeting
 
-    def run(self, ctx: PlayContext, task: Any, host: str) -> str:
+    def run(self, ctx: PlayContext, task: Any, host: str) -> Tally:
         """Run ``task`` on ``host``; returns the status counted in the recap."""
         try:
             variables = self.variables_for(host, task)
         except DockyardError as error:
             outcome = TaskOutcome("failed", {"failed": True, "msg": error.message}, message=str(error))
             self._emit(host, task, outcome)
-            return "failed"
+            return Tally("failed")
         if task.module in INCLUDES:
             return self._include(task, host, variables)
         run = TaskRun(
@@ -165,8 +188,8 @@ class HostRunner:
         self._after(task, host, outcome)
         self._emit(host, task, outcome)
         if outcome.status == "failed" and outcome.ignored:
-            return "ignored"
-        return outcome.status
+            return Tally("failed", ignored=True, changed=bool(outcome.result.get("changed")))
+        return Tally(outcome.status)
 
     def _check(self, task: Any) -> bool:
         value = getattr(task, "check_mode", None)
@@ -186,19 +209,28 @@ class HostRunner:
                 if label not in self.unpredictable:
                     self.unpredictable.append(label)
         origin = Origin(task.span, f"task '{task.display_name}'")
+        # run_once: the result and the facts hold for every host of the play (as in Ansible).
+        receivers = [state] if not getattr(task, "run_once", False) else \
+            [self.states[name] for name in self.ctx.all_hosts if name not in self.ctx.unreachable]
         if task.register:
-            if outcome.unknown_reason:
-                unknown = Unknown(task.register, task=task.display_name, span=task.span)
-                state.register(task.register, unknown, origin=origin)
-            else:
-                state.register(task.register, result, origin=origin)
+            value = Unknown(task.register, task=task.display_name, span=task.span) \
+                if outcome.unknown_reason else result
+            for receiver in receivers:
+                receiver.register(task.register, value, origin=origin)
+        if outcome.status == "failed" and not outcome.ignored:
+            # What a rescue sees: ansible_failed_task and ansible_failed_result.
+            failed_task = {"name": task.name or task.action, "action": task.action,
+                           "args": dict(task.args)}
+            state.register("ansible_failed_task", failed_task, origin=origin)
+            state.register("ansible_failed_result", result, origin=origin)
         if outcome.status in ("failed", "unreachable", "skipped"):
             return
         results = [item.result for item in outcome.items] or [result]
         for item in results:
             if "ansible_facts" in item:
                 facts = dict(item["ansible_facts"])
-                state.set_facts(facts, origin=origin, cacheable=bool(task.args.get("cacheable")))
+                for receiver in receivers:
+                    receiver.set_facts(facts, origin=origin, cacheable=bool(task.args.get("cacheable")))
             if "add_host" in item:
                 spec = item["add_host"]
                 with self._lock:
@@ -211,42 +243,62 @@ class HostRunner:
             for name in missing:
                 self.sink.emit(Warning(f"notified handler '{name}' does not exist", host, task.span))
 
-    def share_run_once(self, ctx: PlayContext, task: Any, first: str) -> None:
-        """run_once: the first host's registered result and facts hold for every host."""
-        shared = self.states[first].vars
-        for host in ctx.active():
-            if host != first and task.register and task.register in shared:
-                self.states[host].register(task.register, shared[task.register])
+    def _include(self, task: Any, host: str, variables: Mapping[str, Any]) -> Tally:
+        """include_tasks/include_role on one host: once, or once per loop item."""
+        templar = Templar(variables)
+        try:
+            if task.loop is None:
+                outcome = self._include_one(task, host, variables, {})
+            else:
+                control = task.loop_control or LoopControl()
+                items = loop_items(task, templar)
+                outcomes = []
+                for index, item in enumerate(items):
+                    extra = iteration_vars(control, templar, items, index)
+                    outcome = self._include_one(task, host, {**variables, **extra}, extra)
+                    outcome.item_label = str(item)
+                    outcomes.append(outcome)
+                outcome = aggregate(outcomes)
+        except DockyardError as error:
+            outcome = TaskOutcome("failed", {"failed": True, "msg": error.message}, message=str(error))
+        self._emit(host, task, outcome)
+        loaded = sum(1 for item in outcome.items or [outcome] if item.status == "ok")
+        return Tally(outcome.status, times=loaded) if loaded else Tally(outcome.status)
 
-    def _include(self, task: Any, host: str, variables: Mapping[str, Any]) -> str:
+    def _include_one(self, task: Any, host: str, variables: Mapping[str, Any],
+                     extra: Mapping[str, Any]) -> TaskOutcome:
         from dockyard.playbook.load import load_include
 
-        try:
-            templar = Templar(variables)
-            if not all(templar.condition(c, span=task.span) for c in task.when or ()):
-                self._emit(host, task, TaskOutcome("skipped", {"skipped": True}))
-                return "skipped"
-            args = templar.template(dict(task.args), span=task.span)
-            nodes, key = load_include(task, args)
-        except DockyardError as error:
-            self._emit(host, task, TaskOutcome("failed", {"failed": True}, message=str(error)))
-            return "failed"
+        templar = Templar(variables)
+        if not all(templar.condition(c, span=task.span) for c in task.when or ()):
+            return TaskOutcome("skipped", {"skipped": True, "changed": False})
+        args = templar.template(dict(task.args), span=task.span)
+        # The loop's variables pass to the included tasks as data (never rendered again).
+        looped = replace(task, vars={**task.vars, **untrusted(dict(extra))}) if extra else task
+        nodes, key = load_include(looped, args)
+        group = (key, repr(sorted(extra.items())))
         with self._lock:
             pending = self._includes.setdefault(id(task), _Pending())
-            if key not in pending.groups:
-                pending.groups[key] = (nodes, [])
-            pending.groups[key][1].append(host)
-        self._emit(host, task, TaskOutcome("ok", {"include": str(key)}))
-        return "ok"
+            if group not in pending.groups:
+                pending.groups[group] = (nodes, [])
+            pending.groups[group][1].append(host)
+            made = pending.made[host] = pending.made.get(host, 0) + 1
+            pending.first.setdefault(group, (host, made))
+            pending.first[group] = min(pending.first[group], (host, made), key=self._host_order)
+        return TaskOutcome("ok", {"include": str(key), "changed": False, **dict(extra)})
 
     def take_includes(self, task: Any) -> list[tuple[Sequence[Any], list[str]]]:
         with self._lock:
             pending = self._includes.pop(id(task), None)
         if pending is None:
             return []
-        order = {host: index for index, host in enumerate(self.ctx.hosts)}
-        return [(nodes, sorted(hosts, key=lambda h: order.get(h, 0)))
-                for nodes, hosts in pending.groups.values()]
+        found = sorted(pending.groups.items(), key=lambda entry: self._host_order(pending.first[entry[0]]))
+        return [(nodes, sorted(hosts, key=lambda h: self._host_order((h, 0))))
+                for _, (nodes, hosts) in found]
+
+    def _host_order(self, entry: tuple[str, int]) -> tuple[int, int]:
+        hosts = self.ctx.hosts
+        return (hosts.index(entry[0]) if entry[0] in hosts else len(hosts), entry[1])
 
     # -- events ---------------------------------------------------------------------------------
 

@@ -13,21 +13,22 @@ emits events (the engine never prints).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dockyard.connection.spec import ConnectionOptions
 from dockyard.engine.context import PlayContext
 from dockyard.engine.events import EventSink, PlayRecap, PlayStarted, RunFinished, TaskStarted
 from dockyard.engine.handlers import HandlerQueue
-from dockyard.engine.hostrun import HostRunner
+from dockyard.engine.hostrun import HostRunner, Tally
 from dockyard.engine.parallel import DEFAULT_FORKS
 
 __all__ = ["RunOptions", "Runner"]
 
 EXIT_OK, EXIT_FAILED, EXIT_UNREACHABLE = 0, 2, 4
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Runner:
             return
         self.sink.emit(TaskStarted("Gathering Facts", None, tuple(active)))
         for host, status in self._parallel(active, self.hosts.gather_facts):
-            self._count(ctx, host, status)
+            self._count(ctx, host, Tally(status))
 
     # -- tasks ------------------------------------------------------------------------------
 
@@ -128,7 +129,7 @@ class Runner:
 
     def _block(self, ctx: PlayContext, block: Any) -> None:
         entered = ctx.active()
-        ctx.push_block()
+        ctx.push_block(rescuable=bool(block.rescue))
         self._nodes(ctx, block.block)
         failed_here = ctx.pop_block()
         if failed_here and block.rescue:
@@ -138,8 +139,6 @@ class Runner:
             still_failed = ctx.pop_block()
             for host in failed_here:
                 if host not in still_failed:
-                    self.stats[host]["rescued"] += 1
-                    self.stats[host]["failed"] -= 1
                     self.dead.discard(host)
             failed_here = still_failed
         if block.always:
@@ -180,12 +179,10 @@ class Runner:
         outcomes = dict(self._parallel(targets, lambda host: self.hosts.run(ctx, task, host)))
         for host in targets:
             self._count(ctx, host, outcomes[host])
-        if getattr(task, "run_once", False) and targets:
-            self.hosts.share_run_once(ctx, task, targets[0])
         includes = self.hosts.take_includes(task)
         for nodes, include_hosts in includes:
             self._nodes_on(ctx, nodes, include_hosts)
-        if getattr(ctx.play, "any_errors_fatal", False) and any(outcomes[h] == "failed" for h in targets):
+        if getattr(ctx.play, "any_errors_fatal", False) and any(outcomes[h] == Tally("failed") for h in targets):
             ctx.ended = True
 
     def _meta(self, ctx: PlayContext, task: Any) -> None:
@@ -218,22 +215,26 @@ class Runner:
 
     # -- bookkeeping ------------------------------------------------------------------------
 
-    def _parallel(self, hosts: Sequence[str], work: Any) -> list[tuple[str, str]]:
+    def _parallel(self, hosts: Sequence[str], work: Callable[[str], T]) -> list[tuple[str, T]]:
         workers = max(1, min(self.options.forks, len(hosts)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dockyard-task") as pool:
             return list(zip(hosts, pool.map(work, hosts), strict=True))
 
-    def _count(self, ctx: PlayContext, host: str, status: str) -> None:
+    def _count(self, ctx: PlayContext, host: str, tally: Tally) -> None:
         counts = self.stats.setdefault(host, Counter())
-        if status == "ignored":
+        status = tally.status
+        if tally.ignored:
             counts["ignored"] += 1
             counts["ok"] += 1
+            counts["changed"] += tally.changed
             return
         if status in ("unknown", "changed"):
             counts["changed"] += 1
             counts["ok"] += 1  # Ansible's recap counts a changed task as ok too
+        elif status == "failed" and ctx.is_rescuable():
+            counts["rescued"] += 1  # as Ansible: a failure that a rescue will handle
         else:
-            counts[status] += 1
+            counts[status] += tally.times
         if status == "failed":
             ctx.fail(host)
             self.dead.add(host)

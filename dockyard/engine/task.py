@@ -14,12 +14,13 @@ from typing import Any
 
 from dockyard.connection.base import Become, Connection
 from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
+from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.errors import ConnectError, DockyardError, PlaybookError
 from dockyard.modules.base import ControllerModule, ModuleContext, Step
 from dockyard.playbook.model import LoopControl, Task, Template
 from dockyard.playbook.unknown import UnknownValueError
 
-__all__ = ["TaskOutcome", "TaskRun", "run_task"]
+__all__ = ["TaskOutcome", "TaskRun", "aggregate", "run_task"]
 
 
 @dataclass
@@ -79,27 +80,6 @@ def _label(task: Task, templar: Any, item: Any) -> str:
     return str(item)
 
 
-def _loop_items(run: TaskRun, templar: Any) -> list[Any]:
-    task = run.task
-    items = templar.template(task.loop, span=task.span)
-    kind = task.loop_kind or "loop"
-    if kind == "with_dict":
-        if not isinstance(items, Mapping):
-            raise PlaybookError("with_dict needs a mapping", span=task.span)
-        return [{"key": key, "value": value} for key, value in items.items()]
-    if isinstance(items, str):
-        items = [items] if kind != "loop" else None
-    if not isinstance(items, list | tuple):
-        raise PlaybookError(f"{kind} needs a list, got {type(items).__name__}", span=task.span,
-                            hint="use a list, or a filter such as dict2items to make one")
-    if kind == "with_items":
-        flat: list[Any] = []
-        for item in items:
-            flat.extend(item if isinstance(item, list) else [item])
-        return flat
-    return list(items)
-
-
 def run_task(run: TaskRun) -> TaskOutcome:
     """The task on this host, looping if it has a loop; never raises DockyardError."""
     task = run.task
@@ -107,7 +87,7 @@ def run_task(run: TaskRun) -> TaskOutcome:
     try:
         if task.loop is None:
             return _run_once(run, templar, run.variables)
-        items = _loop_items(run, templar)
+        items = loop_items(task, templar)
     except ConnectError as error:
         return TaskOutcome("unreachable", {"unreachable": True, "msg": error.message}, message=error.message)
     except UnknownValueError as error:
@@ -115,48 +95,61 @@ def run_task(run: TaskRun) -> TaskOutcome:
     except DockyardError as error:
         return _failure(run, error)
     control = task.loop_control or LoopControl()
-    loop_var = control.loop_var
-    index_var = control.index_var
+    pause = number(templar, control.pause, 0.0)
     outcomes = []
     for index, item in enumerate(items):
-        extra = {loop_var: item, "ansible_loop_var": loop_var}
-        if index_var:
-            extra[index_var] = index
-        variables = {**run.variables, **extra}
+        if index and pause:
+            time.sleep(pause)
+        variables = {**run.variables, **iteration_vars(control, templar, items, index)}
         item_templar = run.templar_for(variables)
-        try:
-            outcome = _run_once(run, item_templar, variables)
-        except UnknownValueError as error:
-            outcome = _unknown(error)
-        except ConnectError as error:
-            outcome = TaskOutcome("unreachable", {"unreachable": True, "msg": error.message},
-                                  message=error.message)
-        except DockyardError as error:
-            outcome = _failure(run, error)
+        outcome = _run_item(run, item_templar, variables)
         outcome.item_label = _label(task, item_templar, item)
-        outcome.result.setdefault(loop_var, item)
-        outcome.result["ansible_loop_var"] = loop_var
+        outcome.result.setdefault(control.loop_var, item)
+        for name in ("ansible_loop_var", "ansible_index_var", "ansible_loop", control.index_var):
+            if name and name in variables and name != control.loop_var:
+                outcome.result[name] = variables[name]
         outcomes.append(outcome)
-        if outcome.status == "unreachable":
+        if outcome.status == "unreachable" or _breaks(run, control, variables, outcome):
             break
-    return _aggregate(outcomes)
+    return aggregate(outcomes)
 
 
-def _aggregate(outcomes: list[TaskOutcome]) -> TaskOutcome:
+def _run_item(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskOutcome:
+    try:
+        return _run_once(run, templar, variables)
+    except UnknownValueError as error:
+        return _unknown(error)
+    except ConnectError as error:
+        return TaskOutcome("unreachable", {"unreachable": True, "msg": error.message}, message=error.message)
+    except DockyardError as error:
+        return _failure(run, error)
+
+
+def _breaks(run: TaskRun, control: LoopControl, variables: Mapping[str, Any], outcome: TaskOutcome) -> bool:
+    """loop_control.break_when, with the item's result under the task's ``register`` name."""
+    if not control.break_when:
+        return False
+    scope = {**variables, run.task.register: outcome.result} if run.task.register else variables
+    templar = run.templar_for(scope)
+    return all(templar.condition(condition, span=control.span) for condition in control.break_when)
+
+
+def aggregate(outcomes: list[TaskOutcome]) -> TaskOutcome:
+    """A loop's outcome from its items', as Ansible decides it (a failed item fails the task)."""
     statuses = {o.status for o in outcomes}
-    result: dict[str, Any] = {"results": [o.result for o in outcomes], "changed": "changed" in statuses}
+    changed = any(o.status == "changed" or o.result.get("changed") is True for o in outcomes)
+    result: dict[str, Any] = {"results": [o.result for o in outcomes], "changed": changed}
     for status in ("unreachable", "failed", "unknown", "changed", "ok"):
         if status in statuses:
             break
     else:
         status = "skipped"
-    if status == "failed" and all(o.ignored for o in outcomes if o.status == "failed"):
-        status = "changed" if "changed" in statuses else "ok"
+    ignored = status == "failed" and all(o.ignored for o in outcomes if o.status == "failed")
     if status == "failed":
         result.update(failed=True, msg="One or more items failed")
     if status == "skipped":
         result.update(skipped=True, msg="All items skipped")
-    return TaskOutcome(status, result, items=outcomes,
+    return TaskOutcome(status, result, items=outcomes, ignored=ignored,
                        steps=tuple(step for o in outcomes for step in o.steps))
 
 
@@ -222,7 +215,7 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
     attempt = _attempts(run, templar, module, args, conn, ctx, env)
     outcome = attempt[0]
     result = dict(outcome.result)
-    if run.check and outcome.changed and not module.predictable:
+    if _unpredictable(run, module, outcome):
         result = {"changed": True, "msg": "would run (the result is known only after apply)"}
         return TaskOutcome("changed", result, steps=outcome.steps,
                            unknown_reason="its result is known only after apply",
@@ -238,6 +231,11 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
                        delegated_to=target if delegate else None)
 
 
+def _unpredictable(run: TaskRun, module: Any, outcome: ModuleOutcome) -> bool:
+    """Check mode, and the module would run something whose result only the run can tell."""
+    return run.check and bool(outcome.steps) and not module.predictable
+
+
 def _attempts(run: TaskRun, templar: Any, module: Any, args: dict[str, Any], conn: Connection | None,
               ctx: ModuleContext, env: dict[str, str] | None) -> tuple[ModuleOutcome, int]:
     """Run the module, applying changed_when/failed_when, and until/retries/delay."""
@@ -250,10 +248,10 @@ def _attempts(run: TaskRun, templar: Any, module: Any, args: dict[str, Any], con
         attempt += 1
         outcome = execute_module(module, args, conn, ctx, check=run.check, become=run.become, env=env)
         result = outcome.result
+        if _unpredictable(run, module, outcome):
+            return outcome, attempt  # changed_when/failed_when/until would judge output that does not exist
         _apply_conditions(run, templar, ctx.variables, result)
         if not until:
-            return outcome, attempt
-        if run.check and not module.predictable:
             return outcome, attempt
         scope = run.templar_for({**ctx.variables, task.register: result}) if task.register else templar
         if all(scope.condition(condition, span=task.span) for condition in until):

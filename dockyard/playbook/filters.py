@@ -177,7 +177,8 @@ class _Dumper(_BaseDumper):  # type: ignore[misc]
     """SafeDumper that also writes str/dict/list subclasses (YAML nodes, Unsafe, lazy data)."""
 
 
-_Dumper.add_multi_representer(str, _BaseDumper.represent_str)
+# The C emitter accepts exact str only: YAML nodes (MarkedStr) and Unsafe become plain str.
+_Dumper.add_multi_representer(str, lambda dumper, value: dumper.represent_str(str(value)))
 _Dumper.add_multi_representer(dict, _BaseDumper.represent_dict)
 _Dumper.add_multi_representer(list, _BaseDumper.represent_list)
 

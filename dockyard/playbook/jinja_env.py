@@ -123,7 +123,8 @@ def environment() -> Environment:
     env = _Environment(trim_blocks=True, undefined=DockyardUndefined, autoescape=False,
                        extensions=["jinja2.ext.loopcontrols", "jinja2.ext.do"])
     filters: dict[str, Callable[..., Any]] = {**env.filters, **FILTERS}
-    env.filters = {name: plugin(func, accepts_undefined=name in ("default", "d", "mandatory"))
+    env.filters = {name: plugin(func, accepts_undefined=name in ("default", "d", "mandatory"),
+                                per_member=name in ("map", "select", "reject"))
                    for name, func in filters.items()}
     tests: dict[str, Callable[..., Any]] = dict(env.tests)  # type: ignore[arg-type]
     tests.update(TESTS)

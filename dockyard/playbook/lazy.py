@@ -243,47 +243,55 @@ class VarScope(Scope):
         return f"VarScope({self._scope_label})"
 
 
-def materialize(value: Any, *, keep_scopes: bool = False) -> Any:
+def materialize(value: Any, *, keep_scopes: bool = False, keep_undefined: bool = False) -> Any:
     """Plain data from whatever a template produced (see the module docs).
 
     With ``keep_scopes`` (filter arguments), :class:`Scope` mappings such as ``hostvars``
-    stay lazy so that ``hostvars[h].x`` in a filter does not render every host.
+    stay lazy so that ``hostvars[h].x`` in a filter does not render every host. With
+    ``keep_undefined`` (the input of ``map``/``select``/``reject``), undefined members
+    stay undefined for the filter or test applied to each one (``map('default', x)``).
     """
     if value is None or isinstance(value, str | int | float):
         return value
     if isinstance(value, Unknown):
         raise value.error()
     if isinstance(value, DockyardUndefined):
+        if keep_undefined:
+            return value
         value._fail_with_undefined_error()
+    again = functools.partial(materialize, keep_scopes=keep_scopes, keep_undefined=keep_undefined)
     if isinstance(value, Mapping):
         if keep_scopes and isinstance(value, Scope):
             return value
-        return {key: materialize(item, keep_scopes=keep_scopes) for key, item in value.items()}
+        return {key: again(item) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset | range | KeysView | ValuesView
                   | ItemsView | Iterator):
-        return [materialize(item, keep_scopes=keep_scopes) for item in value]
+        return [again(item) for item in value]
     return value
 
 
-def _argument(value: Any, accepts_undefined: bool) -> Any:
+def _argument(value: Any, accepts_undefined: bool, keep_undefined: bool = False) -> Any:
     if isinstance(value, DockyardUndefined | Unknown):
         if accepts_undefined:
             return value
         return materialize(value)  # raises
-    return materialize(value, keep_scopes=True)
+    return materialize(value, keep_scopes=True, keep_undefined=keep_undefined)
 
 
-def plugin(func: F, *, accepts_undefined: bool = False) -> F:
+def plugin(func: F, *, accepts_undefined: bool = False, per_member: bool = False) -> F:
     """``func`` as a filter or test: arguments materialized, undefined/unknown ones refused.
 
     Jinja's ``pass_context``/``pass_environment`` marks are kept (the wrapper copies
     ``__dict__``), and the argument Jinja passes first for them is left alone.
+    ``per_member``: the filter applies something to each member of its input (``map``),
+    which then decides about undefined members (as in Ansible).
     """
     skip = 1 if hasattr(func, "jinja_pass_arg") else 0
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        prepared = [*args[:skip], *(_argument(a, accepts_undefined) for a in args[skip:])]
+        prepared = [*args[:skip], *(_argument(a, accepts_undefined, per_member and index == 0)
+                                    for index, a in enumerate(args[skip:]))]
         options = {key: _argument(v, accepts_undefined) for key, v in kwargs.items()}
         return func(*prepared, **options)
 

@@ -375,12 +375,13 @@ class _Loader:
         self.play = state = _PlayState(vars=variables)
         spans = data.value_span
         pre = self.nodes(data.get("pre_tasks"), root, where="pre_tasks", span=spans("pre_tasks"))
-        roles = self.play_roles(data, root)
+        listed = self.play_roles(data, root)
+        roles = run_order(listed)
         tasks = self.nodes(data.get("tasks"), root, span=spans("tasks"))
         post = self.nodes(data.get("post_tasks"), root, where="post_tasks", span=spans("post_tasks"))
         own_handlers = self.nodes(data.get("handlers"), root, handlers=True, where="handlers",
                                   span=spans("handlers"))
-        handlers = (*_role_handlers(roles), *own_handlers, *state.handlers)
+        handlers = (*_role_handlers(_every_use(listed)), *own_handlers, *state.handlers)
         role_tasks = tuple(node for role in roles for node in role.tasks)
         self.check_notify((*pre, *role_tasks, *tasks, *post), handlers)
         self.play = None
@@ -456,7 +457,7 @@ class _Loader:
             role = reader.read(entry, root)
             if role is not None:
                 roles.append(role)
-        return run_order(roles)
+        return roles
 
     def check_notify(self, nodes: tuple[Node, ...], handlers: tuple[Node, ...]) -> None:
         """A ``notify`` that no handler answers to is an error (Ansible fails at run time)."""
@@ -667,6 +668,11 @@ class _Loader:
                                       hint=f"{what} is resolved before any host is contacted, "
                                       f"with play vars, role vars and extra vars only; {instead}"))
             return None
+
+
+def _every_use(roles: Sequence[Role]) -> list[Role]:
+    """Each role entry and, before it, its dependencies: also the uses run_order drops."""
+    return [use for role in roles for use in (*_every_use(role.dependencies), role)]
 
 
 def _role_handlers(roles: Sequence[Role]) -> list[Node]:

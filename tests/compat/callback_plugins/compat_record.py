@@ -19,7 +19,7 @@ import json
 import os
 from typing import Any
 
-from ansible.plugins.callback import CallbackBase
+from ansible.plugins.callback import CallbackBase  # type: ignore[import-untyped]
 
 DOCUMENTATION = """
     name: compat_record
