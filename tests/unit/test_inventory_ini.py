@@ -7,25 +7,19 @@ from typing import Any
 
 import pytest
 
-from dockyard.errors import DiagnosticsError, DockyardError
+from dockyard.errors import DockyardError
 from dockyard.inventory import Inventory, load_inventory
 from dockyard.inventory.ini import parse_ini_value
 from dockyard.source import render_error
+from tests.unit.inventory_support import load_problems, load_text
 
 
 def load_ini(tmp_path: Path, text: str, name: str = "hosts.ini") -> Inventory:
-    path = tmp_path / name
-    path.write_text(text)
-    return load_inventory([path])
+    return load_text(tmp_path, text, name)
 
 
 def problems(tmp_path: Path, text: str, name: str = "bad.ini") -> list[DockyardError]:
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(DockyardError) as info:
-        load_inventory([path])
-    error = info.value
-    return list(error) if isinstance(error, DiagnosticsError) else [error]
+    return load_problems(tmp_path, text, name)
 
 
 def members(inventory: Inventory, group: str) -> list[str]:

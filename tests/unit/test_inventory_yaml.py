@@ -6,24 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.errors import DiagnosticsError, DockyardError
-from dockyard.inventory import Inventory, load_inventory
+from dockyard.errors import DockyardError
+from dockyard.inventory import Inventory
 from dockyard.source import Span, render_error
+from tests.unit.inventory_support import load_problems, load_text
 
 
 def load_yml(tmp_path: Path, text: str, name: str = "hosts.yml") -> Inventory:
-    path = tmp_path / name
-    path.write_text(text)
-    return load_inventory([path])
+    return load_text(tmp_path, text, name)
 
 
 def problems(tmp_path: Path, text: str, name: str = "bad.yml") -> list[DockyardError]:
-    path = tmp_path / name
-    path.write_text(text)
-    with pytest.raises(DockyardError) as info:
-        load_inventory([path])
-    error = info.value
-    return list(error) if isinstance(error, DiagnosticsError) else [error]
+    return load_problems(tmp_path, text, name)
 
 
 FULL = """\
