@@ -89,7 +89,8 @@ CASES = {
 ORACLE = r"""
 import json, sys
 root = sys.argv[1]
-import ansible.module_utils.distro as distro  # the bundled (or system) distro module
+sys.modules["distro"] = None  # a system `distro` (pyinfra brings one) would read the real /etc: use ansible's copy
+import ansible.module_utils.distro as distro  # ansible's bundled distro module
 distro._distro = distro.LinuxDistribution(root_dir=root)
 from ansible.module_utils.facts import utils
 from ansible.module_utils.facts.system import distribution as d

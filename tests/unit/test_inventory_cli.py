@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from dockyard.cli.main import main
+from tests.integration.cli import run_dockyard
 
 INI = """\
 solo x=1
@@ -138,10 +137,7 @@ def test_broken_file_through_the_real_cli(tmp_path: Path) -> None:
     """The issue's must-show: `dockyard inventory -i bad.ini` gives bad.ini:LINE and a hint."""
     (tmp_path / "bad.ini").write_text(
         "[web]\nweb01\nweb[01:x]\n[db:childs]\nd\n[prod:children]\nwbe\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "dockyard.cli.main", "inventory", "-i", "bad.ini"],
-        capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path,
-    )
+    result = run_dockyard("inventory", "-i", "bad.ini", cwd=tmp_path, timeout=60)
     assert result.returncode == 1
     assert result.stdout == ""
     assert "Traceback" not in result.stderr
