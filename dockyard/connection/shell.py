@@ -82,9 +82,11 @@ def atomic_write_command(
     lines = [
         "set -e",
         f"d=$(dirname -- {target})",
-        't=$(mktemp "$d/.dockyard-tmp.XXXXXXXX")',
-        "trap 'rm -f \"$t\"' EXIT",
+        # the traps come first: a signal between mktemp and them would leave the temp file
+        "t=",
+        "trap '[ -z \"$t\" ] || rm -f \"$t\"' EXIT",
         "trap 'exit 1' HUP INT TERM PIPE",
+        't=$(mktemp "$d/.dockyard-tmp.XXXXXXXX")',
         'cat > "$t"',
     ]
     if size is not None:
