@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -83,12 +84,17 @@ def connection_options(args: argparse.Namespace) -> ConnectionOptions:
     )
 
 
-def load_inventory_args(args: argparse.Namespace) -> Inventory:
+def load_inventory_args(args: argparse.Namespace, *, localhost_only: bool = False) -> Inventory:
+    """The inventory of ``-i`` (or $DOCKYARD_INVENTORY, or ./inventory). With ``localhost_only``
+    (playbooks), none of them is fine: only the implicit localhost exists, as in Ansible."""
     from dockyard.inventory.load import load_inventory
 
     sources = args.inventory or []
     if not sources:
         default = os.environ.get("DOCKYARD_INVENTORY") or "inventory"
+        if not Path(default).exists() and localhost_only:
+            print("warning: no inventory given; only the implicit localhost is available", file=sys.stderr)
+            return load_inventory([])
         if not Path(default).exists():
             raise InventoryError(
                 "no inventory given",

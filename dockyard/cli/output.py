@@ -29,6 +29,7 @@ from dockyard.engine.events import (
     PlayRecap,
     PlayStarted,
     RunFinished,
+    TaskProgress,
     TaskStarted,
     Warning,
 )
@@ -86,6 +87,8 @@ class ConsoleOutput:
             self._task_hosts, self._task_done = len(event.hosts), 0
         elif isinstance(event, HostResult):
             self._host_result(event)
+        elif isinstance(event, TaskProgress):
+            self._write(self._paint(f"  ... [{event.host}] {event.message}", "skipped"))
         elif isinstance(event, Warning):
             where = f" ({event.span})" if event.span else ""
             who = f"[{event.host}] " if event.host else ""

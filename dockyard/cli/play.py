@@ -85,7 +85,7 @@ def run_play(args: argparse.Namespace) -> int:
     if args.syntax_check:
         print(f"playbook: {', '.join(str(p) for p in args.playbooks)}: syntax OK")
         return 0
-    inventory = load_inventory_args(args)
+    inventory = load_inventory_args(args, localhost_only=True)
     if args.list_hosts or args.list_tasks:
         return _list(playbooks, inventory, args)
     sink = JsonLinesOutput() if args.output == "json" else ConsoleOutput(

@@ -22,6 +22,7 @@ __all__ = [
     "PlayRecap",
     "PlayStarted",
     "RunFinished",
+    "TaskProgress",
     "TaskStarted",
     "Warning",
 ]
@@ -65,6 +66,15 @@ class HostResult:
     no_log: bool = False
     delegated_to: str | None = None
     kind: str = "host_result"
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    """One line about long work still going on for a host (a VM booting, SSH not up yet)."""
+
+    host: str
+    message: str
+    kind: str = "task_progress"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ This is the only place where a module's steps meet a connection::
     check  -> stop here, report the steps as the change that would happen
     apply  -> conn.run(step.command, stdin=step.stdin) for each step, in order
 
+Resource modules (VMs) read and apply through their provider's API instead of a
+connection, with the same stop-before-acting in check mode.
+
 The result uses Ansible's fields (``changed``, ``failed``, ``msg``, ``diff``, ...) plus the
 module's own, so that ``register:`` and ``when:`` work as in Ansible.
 """
@@ -19,9 +22,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.connection.base import Become, CommandResult, Connection
-from dockyard.errors import ModuleError
+from dockyard.errors import DockyardError, ModuleError
 from dockyard.modules.args import validate_module_args
-from dockyard.modules.base import ControllerModule, HostModule, Module, ModuleContext, Step
+from dockyard.modules.base import (
+    ControllerModule,
+    HostModule,
+    Module,
+    ModuleContext,
+    ResourceModule,
+    Step,
+)
 from dockyard.modules.registry import find_module, unknown_module_hint
 
 __all__ = ["ModuleOutcome", "execute_module", "load_module"]
@@ -75,6 +85,8 @@ def execute_module(
     args = validate_module_args(type(module), raw_args)
     if isinstance(module, ControllerModule):
         return ModuleOutcome(result=module.execute(args, ctx))
+    if isinstance(module, ResourceModule):
+        return _execute_resource(module, args, ctx, check=check)
     if not isinstance(module, HostModule):
         raise TypeError(f"{type(module).__name__} is neither a host nor a controller module")
     if conn is None:
@@ -84,9 +96,7 @@ def execute_module(
     current = module.parse(args, output, ctx)
     desired = module.desired(args, ctx)
     steps = module.steps(current, desired, args)
-    result: dict[str, Any] = {"changed": bool(steps), "failed": False}
-    if ctx.diff and (diffs := _diff_entries(steps)):
-        result["diff"] = diffs[0] if len(diffs) == 1 else diffs
+    result = _planned_result(steps, ctx)
     ran: list[CommandResult] = []
     if not check:
         for step in steps:
@@ -101,3 +111,25 @@ def execute_module(
     if not result["failed"]:
         result.update(module.result(args, current, desired, steps, ran))
     return ModuleOutcome(result=result, steps=tuple(steps), ran=tuple(ran), probe_ran=probe is not None)
+
+
+def _planned_result(steps: list[Step], ctx: ModuleContext) -> dict[str, Any]:
+    result: dict[str, Any] = {"changed": bool(steps), "failed": False}
+    if ctx.diff and (diffs := _diff_entries(steps)):
+        result["diff"] = diffs[0] if len(diffs) == 1 else diffs
+    return result
+
+
+def _execute_resource(module: ResourceModule[Any, Any], args: Any, ctx: ModuleContext, *, check: bool) -> ModuleOutcome:
+    current = module.read(args, ctx)
+    desired = module.desired(args, ctx)
+    steps = module.steps(current, desired, args)
+    result = _planned_result(steps, ctx)
+    result.update(module.result(args, current, desired, steps))
+    if not check and steps:
+        try:
+            result.update(module.apply(args, steps, ctx))
+        except DockyardError as error:
+            hint = f" (hint: {error.hint})" if error.hint else ""
+            result.update(failed=True, msg=error.message + hint)
+    return ModuleOutcome(result=result, steps=tuple(steps))

@@ -17,7 +17,7 @@ from dockyard.connection.base import Become, Connection
 from dockyard.connection.local import LocalConnection
 from dockyard.connection.pool import ConnectionPool
 from dockyard.engine.context import PlayContext
-from dockyard.engine.events import EventSink, HostResult, Warning
+from dockyard.engine.events import EventSink, HostResult, TaskProgress, Warning
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, run_task
 from dockyard.errors import ConnectError, DockyardError
@@ -183,6 +183,7 @@ class HostRunner:
             task=task, host=host, variables=variables, templar_for=Templar,
             connection=self.connection, become=self.become_for(host, task, variables),
             check=self._check(task), diff=self._diff(task), unknown_type=Unknown,
+            progress=lambda line: self.sink.emit(TaskProgress(host, line)),
         )
         outcome = run_task(run)
         self._after(task, host, outcome)
@@ -231,10 +232,11 @@ class HostRunner:
                 facts = dict(item["ansible_facts"])
                 for receiver in receivers:
                     receiver.set_facts(facts, origin=origin, cacheable=bool(task.args.get("cacheable")))
-            if "add_host" in item:
-                spec = item["add_host"]
+            if "add_host" in item:  # one host (add_host) or a list of them (vm)
+                added = item["add_host"]
                 with self._lock:
-                    self.inventory.add_host(spec["host_name"], spec["groups"], spec["host_vars"])
+                    for spec in added if isinstance(added, list) else [added]:
+                        self.inventory.add_host(spec["host_name"], spec["groups"], spec["host_vars"])
             if "add_group" in item:
                 with self._lock:
                     self.inventory.add_group(item["add_group"], parents=item["parent_groups"], hosts=[host])

@@ -16,7 +16,7 @@ from dockyard.connection.base import Become, Connection
 from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.errors import ConnectError, DockyardError, PlaybookError
-from dockyard.modules.base import ControllerModule, ModuleContext, Step
+from dockyard.modules.base import ControllerModule, ModuleContext, ResourceModule, Step
 from dockyard.playbook.model import LoopControl, Task, Template
 from dockyard.playbook.unknown import UnknownValueError
 
@@ -52,6 +52,7 @@ class TaskRun:
     diff: bool
     unknown_type: type
     omit: str = "__omit_place_holder__"
+    progress: Callable[[str], None] = lambda _line: None
 
 
 def flag(templar: Any, value: Any, default: bool = False) -> bool:
@@ -209,8 +210,9 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
         condition=lambda expr: bool(templar.condition(expr, span=task.span)),
         diff=run.diff,
         check=run.check,
+        progress=run.progress,
     )
-    conn = None if isinstance(module, ControllerModule) else run.connection(target)
+    conn = None if isinstance(module, ControllerModule | ResourceModule) else run.connection(target)
     env = {str(k): str(v) for k, v in environment.items()} or None
     attempt = _attempts(run, templar, module, args, conn, ctx, env)
     outcome = attempt[0]

@@ -18,6 +18,10 @@ even when the thing is absent.
 
 Controller modules (``debug``, ``set_fact``, ``assert``, ...) never touch a host; they
 subclass :class:`ControllerModule` and compute their result from arguments and variables.
+
+Resource modules (``vm``) manage something behind an API the controller calls (libvirt,
+OpenStack). They have the same read / desired / pure steps shape, with reading and acting
+done in Python (:class:`ResourceModule`), so check mode and plans are exact for them too.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ __all__ = [
     "HostModule",
     "Module",
     "ModuleContext",
+    "ResourceModule",
     "Step",
     "q",
 ]
@@ -68,6 +73,8 @@ class ModuleContext:
     condition: Callable[[Any], bool] = bool
     diff: bool = False
     check: bool = False
+    #: Reports one line of progress of long work (a VM booting); the CLI shows it.
+    progress: Callable[[str], None] = field(default=lambda _line: None)
 
     def find_file(self, name: str, subdir: str = "files") -> Path:
         """Find a controller-side file the way Ansible does: role/playbook dirs, then as given."""
@@ -150,3 +157,32 @@ class ControllerModule(Module):
     @abstractmethod
     def execute(self, args: Any, ctx: ModuleContext) -> dict[str, Any]:
         """The task's result (Ansible's fields: changed, failed, msg, ...)."""
+
+
+class ResourceModule(Module, Generic[A, S]):
+    """A module whose resource lives behind an API the controller calls (a VM, a server).
+
+    Same contract as :class:`HostModule`: ``read`` is read-only, ``steps`` is pure, and only
+    ``apply`` changes anything. ``apply`` gets all the steps at once so that it may work on
+    several resources in parallel; it raises a DockyardError when a step fails.
+    """
+
+    @abstractmethod
+    def read(self, args: A, ctx: ModuleContext) -> S:
+        """The resource's current state (read-only API calls)."""
+
+    @abstractmethod
+    def desired(self, args: A, ctx: ModuleContext) -> S:
+        """The state the task declares."""
+
+    @abstractmethod
+    def steps(self, current: S, desired: S, args: A) -> list[Step]:
+        """The steps that turn ``current`` into ``desired``. Pure: no I/O."""
+
+    @abstractmethod
+    def apply(self, args: A, steps: Sequence[Step], ctx: ModuleContext) -> dict[str, Any]:
+        """Carry out ``steps``; return result fields known only now (addresses, ids)."""
+
+    def result(self, args: A, current: S, desired: S, steps: Sequence[Step]) -> dict[str, Any]:
+        """Fields for ``register:`` besides changed/failed/diff, in check mode and after apply."""
+        return {}

@@ -33,3 +33,4 @@ from dockyard.modules import command
 from dockyard.modules import shell
 from dockyard.modules import raw
 from dockyard.modules import script
+from dockyard.modules import vm

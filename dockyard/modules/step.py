@@ -54,7 +54,8 @@ class Step:
 
     ``summary`` is what a plan prints ("create directory /srv/app (mode 0755)").
     ``stdin`` carries file contents; it is never printed. ``sensitive`` steps (no_log,
-    passwords) show only their summary, never diffs.
+    passwords) show only their summary, never diffs. Steps of a resource module (a VM, a
+    cloud server) have no command: ``operation`` carries what the module's ``apply`` does.
     """
 
     action: Action
@@ -63,3 +64,4 @@ class Step:
     stdin: bytes = field(default=b"", repr=False)
     diff: Diff | None = None
     sensitive: bool = False
+    operation: object = field(default=None, repr=False, compare=False)

@@ -84,3 +84,17 @@ def test_a_single_error_is_rendered_alone(tmp_path: Path, capsys: pytest.Capture
     assert err.splitlines()[:2] == ["error: 'whn' is not a valid task keyword",
                                     f"  --> {tmp_path / 'site.yml'}:4:7"]
     assert "= hint: did you mean 'when'?" in err
+
+
+def test_without_an_inventory_a_play_runs_on_the_implicit_localhost(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """As in Ansible: `hosts: localhost` needs no inventory (a `vm` play usually has none)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DOCKYARD_INVENTORY", raising=False)
+    (tmp_path / "site.yml").write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n"
+                                       "    - debug: {msg: 'hello from {{ inventory_hostname }}'}\n")
+    assert main(["play", "site.yml"]) == 0
+    captured = capsys.readouterr()
+    assert "only the implicit localhost is available" in captured.err
+    assert "hello from localhost" in captured.out
+    assert main(["inventory", "--list"]) == 1  # other commands still need one
