@@ -40,6 +40,14 @@ class InventoryPlugin(Protocol):
 PLUGINS: dict[str, InventoryPlugin] = {}
 
 
+def _builtin_plugins() -> None:
+    """The VM providers' plugins (``libvirt``, ``openstack``); their libraries load only when used."""
+    if "libvirt" not in PLUGINS:
+        from dockyard.vm.inventory import register_vm_plugins
+
+        register_vm_plugins(register_plugin)
+
+
 def register_plugin(plugin: InventoryPlugin) -> None:
     """Make ``plugin`` answer to each of its names."""
     for name in plugin.names:
@@ -49,6 +57,7 @@ def register_plugin(plugin: InventoryPlugin) -> None:
 def run_plugin(inventory: Inventory, config: Mapping[str, Any], path: Path,
                diagnostics: Diagnostics) -> None:
     """Dispatch a plugin configuration to the plugin its ``plugin:`` key names."""
+    _builtin_plugins()
     name = config.get("plugin")
     span = config.value_span("plugin") if isinstance(config, MarkedDict) else None
     plugin = PLUGINS.get(str(name))

@@ -229,8 +229,7 @@ class VmModule(ResourceModule[VmArgs, VmRead]):
 
 
 def _host_entry(spec: VmSpec, address: SshAddress) -> dict[str, Any]:
-    host_vars = {"ansible_host": address.host, "ansible_port": address.port, "ansible_user": spec.user,
-                 **dict(spec.host_vars)}
+    host_vars = {**address.connection_vars(spec.user), **dict(spec.host_vars)}
     return {"host_name": spec.name, "groups": list(spec.groups), "host_vars": host_vars}
 
 

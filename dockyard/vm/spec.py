@@ -41,6 +41,13 @@ class SshAddress:
     def __str__(self) -> str:
         return self.host if self.port == 22 else f"{self.host}:{self.port}"
 
+    def connection_vars(self, user: str) -> dict[str, object]:
+        """The inventory variables that reach sshd here as ``user``."""
+        values: dict[str, object] = {"ansible_host": self.host, "ansible_port": self.port}
+        if user:
+            values["ansible_user"] = user
+        return values
+
 
 @dataclass(frozen=True)
 class VmSpec:
@@ -101,6 +108,7 @@ class VmState:
     lab: str = ""
     image: str = ""
     seed_hash: str = ""
+    user: str = ""
     groups: tuple[str, ...] = ()
     host_vars: Mapping[str, Any] = field(default_factory=dict)
     address: SshAddress | None = None
