@@ -46,6 +46,7 @@ examples:
   dockyard inventory -i inventory/lab.ini --graph     show groups and hosts
   dockyard ping -i inventory/lab.ini                  can every host be reached?
   dockyard facts -i inventory/lab.ini web01           facts of one host, as JSON
+  dockyard lab up playbooks/swarm-lab.yml             VMs to a running Swarm in one command
 
 Run 'dockyard COMMAND --help' for the options of a command.
 exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachable.
@@ -53,7 +54,7 @@ exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachab
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dockyard.cli import check, facts, inventory, modules, play
+    from dockyard.cli import check, facts, inventory, lab, modules, play
 
     parser = argparse.ArgumentParser(
         prog="dockyard",
@@ -63,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dockyard {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (inventory, facts, play, check, modules):
+    for module in (inventory, facts, play, check, modules, lab):
         module.register(subparsers)
     return parser
 
