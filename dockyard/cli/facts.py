@@ -94,7 +94,7 @@ def _run(args: argparse.Namespace, verb: str, work: Any) -> tuple[list[HostOutco
         progress = Progress(verb, total=len(names))
         for outcome in for_each_host(names, pool, lambda host, conn: work(pool, host, conn),
                                      forks=args.forks):
-            progress.advance(outcome.status)
+            progress.advance(outcome.host, outcome.status)
             outcomes.append(outcome)
         progress.finish()
     return outcomes, names

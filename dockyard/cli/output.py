@@ -1,13 +1,17 @@
 """Engine events drawn for people (console) or machines (JSON lines).
 
 The console looks like Ansible's default output, so that people can read it without
-learning anything, with a live "n/N hosts" counter while a task runs on many hosts::
+learning anything. On a terminal, while a task runs on more than one host, a live line
+under the results says how far it has got (see ``progress.py``); it is redrawn every
+second and cleared when the last host is done. Nothing of it is written when the output
+is not a terminal, nor with ``--output json``::
 
     PLAY [web servers] *************************************************************
 
     TASK [install nginx] ***********************************************************
     changed: [web01]
     ok: [web02]
+    TASK [install nginx] 2/50 hosts done (1 ok, 1 changed) 3.2s        <- live, terminal only
 
     PLAY RECAP *********************************************************************
     web01 : ok=2  changed=1  unreachable=0  failed=0  skipped=0  rescued=0  ignored=0
@@ -23,13 +27,14 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, TextIO
 
+from dockyard.cli.progress import CLEAR, TaskProgress
 from dockyard.engine.events import (
     RECAP_FIELDS,
+    HostProgress,
     HostResult,
     PlayRecap,
     PlayStarted,
     RunFinished,
-    TaskProgress,
     TaskStarted,
     Warning,
 )
@@ -51,29 +56,62 @@ class ConsoleOutput:
     """Ansible-like console rendering with optional color, diffs and verbosity."""
 
     def __init__(self, stream: TextIO | None = None, *, verbosity: int = 0, diff: bool = False,
-                 color: bool | None = None) -> None:
+                 color: bool | None = None, progress: bool | None = None) -> None:
         self.stream = stream or sys.stdout
         self.verbosity = verbosity
         self.diff = diff
         self.color = self.stream.isatty() if color is None else color
+        self.progress = self.stream.isatty() if progress is None else progress
         self._lock = threading.Lock()
-        self._task_hosts = 0
-        self._task_done = 0
+        self._task: TaskProgress | None = None
         self._progress_shown = False
+        self._ticker: threading.Thread | None = None
+        self._stopped = threading.Event()
 
     def _paint(self, text: str, what: str) -> str:
         return f"\033[{COLORS[what]}m{text}\033[0m" if self.color and what in COLORS else text
 
     def _write(self, text: str) -> None:
         if self._progress_shown:
-            self.stream.write("\r\033[K")
+            self.stream.write(CLEAR)
             self._progress_shown = False
         self.stream.write(text + "\n")
 
     def emit(self, event: object) -> None:
         with self._lock:
             self._emit(event)
+            self._draw_progress()
             self.stream.flush()
+        if isinstance(event, RunFinished):
+            self._stopped.set()
+
+    def _draw_progress(self) -> None:
+        """The live line of the running task, below everything written so far."""
+        task = self._task
+        if task is None or task.finished:
+            if self._progress_shown:
+                self.stream.write(CLEAR)
+                self._progress_shown = False
+            return
+        self.stream.write(CLEAR + task.line())
+        self._progress_shown = True
+
+    def _tick(self) -> None:
+        """Redraw the live line every second, so that its elapsed time moves."""
+        while not self._stopped.wait(1.0):
+            with self._lock:
+                if self._progress_shown:
+                    self._draw_progress()
+                    self.stream.flush()
+
+    def _start_task(self, event: TaskStarted, title: str) -> None:
+        self._task = None
+        if not self.progress or len(event.hosts) < 2:
+            return
+        self._task = TaskProgress(title, len(event.hosts))
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
+            self._ticker.start()
 
     def _emit(self, event: object) -> None:
         if isinstance(event, PlayStarted):
@@ -84,16 +122,19 @@ class ConsoleOutput:
             self._write("\n" + _banner(f"{label} [{event.name}]"))
             if self.verbosity >= 1 and event.span is not None:
                 self._write(f"task path: {event.span}")
-            self._task_hosts, self._task_done = len(event.hosts), 0
+            self._start_task(event, f"{label} [{event.name}]")
         elif isinstance(event, HostResult):
+            if self._task is not None:
+                self._task.record(event.host, event.status)
             self._host_result(event)
-        elif isinstance(event, TaskProgress):
+        elif isinstance(event, HostProgress):
             self._write(self._paint(f"  ... [{event.host}] {event.message}", "skipped"))
         elif isinstance(event, Warning):
             where = f" ({event.span})" if event.span else ""
             who = f"[{event.host}] " if event.host else ""
             self._write(self._paint(f"[WARNING]: {who}{event.message}{where}", "warning"))
         elif isinstance(event, PlayRecap):
+            self._task = None
             self._recap(event)
         elif isinstance(event, RunFinished) and event.unpredictable:
             self._write("\n" + self._paint("Known only after apply (check mode could not predict):",
@@ -128,10 +169,6 @@ class ConsoleOutput:
             for step in event.steps:
                 if step.diff is not None and not step.sensitive:
                     self._write(self._diff(step.diff))
-        self._task_done += 1
-        if self.stream.isatty() and self._task_hosts > 1 and self._task_done < self._task_hosts:
-            self.stream.write(f"  ... {self._task_done}/{self._task_hosts} hosts")
-            self._progress_shown = True
 
     def _details(self, event: HostResult) -> str:
         shown = {k: v for k, v in event.result.items() if k not in ("diff",)}

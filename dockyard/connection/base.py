@@ -53,8 +53,9 @@ class Connection(Protocol):
 
     host: str
 
-    def open(self) -> None:
-        """Connect now (raises ConnectError / HostKeyError); later calls are no-ops."""
+    def open(self, *, timeout: float | None = None) -> None:
+        """Connect now (raises ConnectError / HostKeyError); later calls are no-ops while the
+        connection is up. ``timeout``: seconds for this attempt instead of the host's setting."""
 
     def run(
         self,

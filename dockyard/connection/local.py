@@ -19,7 +19,7 @@ class LocalConnection(AtomicPut):
         self.host = host
         self.command_timeout = command_timeout
 
-    def open(self) -> None:
+    def open(self, *, timeout: float | None = None) -> None:
         if not os.path.exists("/bin/sh"):
             raise ConnectError("/bin/sh not found on the controller", host=self.host)
 

@@ -33,8 +33,10 @@ class ConnectionPool:
                 self._specs[name] = spec_from_vars(name, self._hostvars(name), self.options)
             return self._specs[name]
 
-    def get(self, name: str) -> Connection:
-        """The host's connection, opened (raises ConnectError when unreachable)."""
+    def get(self, name: str, *, timeout: float | None = None) -> Connection:
+        """The host's connection, opened (raises ConnectError when unreachable).
+
+        ``timeout``: seconds for connecting, when it is not open yet (default: the host's)."""
         spec = self.spec(name)
         with self._lock:
             connection = self._connections.get(name)
@@ -44,7 +46,7 @@ class ConnectionPool:
                     spec.host_key_checking, HostKeyChecker(spec.known_hosts, spec.host_key_checking))
                 connection = connection_for(spec, checker)
                 self._connections[name] = connection
-        connection.open()
+        connection.open(timeout=timeout)
         return connection
 
     def close(self) -> None:

@@ -69,21 +69,23 @@ class SSHConnection(AtomicPut):
 
     # -- connecting -------------------------------------------------------------------------
 
-    def open(self) -> None:
+    def open(self, *, timeout: float | None = None) -> None:
+        limit = self.spec.connect_timeout if timeout is None else timeout
         with self._lock:
             if self._is_open():
                 return
             self._close_clients()
             sock: Any = None
             if self.spec.proxy_jump and self.spec.proxy_jump.lower() != "none":
-                sock = self._open_jumps(self.spec.proxy_jump)
-            self._client = self._connect(self.spec.address, self.spec.port, self.spec.user, sock)
+                sock = self._open_jumps(self.spec.proxy_jump, limit)
+            self._client = self._connect(self.spec.address, self.spec.port, self.spec.user, sock,
+                                         limit=limit)
 
     def _is_open(self) -> bool:
         transport = self._client.get_transport() if self._client else None
         return bool(transport and transport.is_active())
 
-    def _open_jumps(self, jump: str) -> Any:
+    def _open_jumps(self, jump: str, limit: float) -> Any:
         """Connect through each ProxyJump hop in turn; each hop is looked up in ssh config."""
         sock: Any = None
         hops = []
@@ -97,13 +99,13 @@ class SSHConnection(AtomicPut):
         targets = [(address, port) for _, address, port, _ in hops[1:]]
         targets.append((self.spec.address, self.spec.port))
         for (user, address, port, keys), target in zip(hops, targets, strict=True):
-            client = self._connect(address, port, user, sock, keys)
+            client = self._connect(address, port, user, sock, keys, limit=limit)
             self._jumps.append(client)
             transport = client.get_transport()
             assert transport is not None
             try:
                 sock = transport.open_channel("direct-tcpip", target, ("127.0.0.1", 0),
-                                              timeout=self.spec.connect_timeout)
+                                              timeout=limit)
             except (paramiko.SSHException, OSError) as exc:
                 raise ConnectError(
                     f"jump host {address} cannot reach {target[0]}:{target[1]}: {exc}",
@@ -113,7 +115,8 @@ class SSHConnection(AtomicPut):
         return sock
 
     def _connect(
-        self, address: str, port: int, user: str, sock: Any, keys: tuple[str, ...] | None = None
+        self, address: str, port: int, user: str, sock: Any, keys: tuple[str, ...] | None = None,
+        *, limit: float,
     ) -> paramiko.SSHClient:
         spec = self.spec
         key_files = spec.key_files if keys is None else keys
@@ -124,7 +127,7 @@ class SSHConnection(AtomicPut):
             if sock is None:
                 # Without TCP_NODELAY every small SSH packet waits out the peer's delayed ACK
                 # (about 40 ms per channel open on Linux); commands are latency-bound.
-                sock = socket.create_connection((address, port), timeout=spec.connect_timeout)
+                sock = socket.create_connection((address, port), timeout=limit)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client.connect(
                 address,
@@ -132,9 +135,9 @@ class SSHConnection(AtomicPut):
                 username=user,
                 password=spec.password,
                 key_filename=cast(Any, list(key_files) or None),  # stubs say str; list works
-                timeout=spec.connect_timeout,
-                banner_timeout=spec.connect_timeout,
-                auth_timeout=spec.connect_timeout,
+                timeout=limit,
+                banner_timeout=limit,
+                auth_timeout=limit,
                 allow_agent=spec.use_agent,
                 look_for_keys=spec.look_for_keys,
                 sock=sock,
@@ -144,8 +147,8 @@ class SSHConnection(AtomicPut):
             raise self._checker.changed_key_error(self.host, address, port, exc) from None
         except BaseException as exc:
             client.close()
-            slow = time.monotonic() - started >= spec.connect_timeout * 0.9
-            error = self._connect_error(exc, user, address, port, slow)
+            slow = time.monotonic() - started >= limit * 0.9
+            error = self._connect_error(exc, user, address, port, limit, slow=slow)
             if error is None:
                 raise
             raise error from None
@@ -156,7 +159,7 @@ class SSHConnection(AtomicPut):
         return client
 
     def _connect_error(
-        self, exc: BaseException, user: str, address: str, port: int, slow: bool
+        self, exc: BaseException, user: str, address: str, port: int, limit: float, *, slow: bool
     ) -> ConnectError | None:
         where = f"{address}:{port}"
         if isinstance(exc, ConnectError):
@@ -173,7 +176,7 @@ class SSHConnection(AtomicPut):
             slow and isinstance(exc, paramiko.SSHException | EOFError)
         ):
             return ConnectError(
-                f"connection to {where} timed out after {self.spec.connect_timeout:g}s",
+                f"connection to {where} timed out after {limit:g}s",
                 host=self.host,
                 hint="is the host up, and is ansible_host/ansible_port right?",
             )

@@ -18,11 +18,11 @@ __all__ = [
     "RECAP_FIELDS",
     "STATUSES",
     "EventSink",
+    "HostProgress",
     "HostResult",
     "PlayRecap",
     "PlayStarted",
     "RunFinished",
-    "TaskProgress",
     "TaskStarted",
     "Warning",
 ]
@@ -69,12 +69,12 @@ class HostResult:
 
 
 @dataclass(frozen=True)
-class TaskProgress:
+class HostProgress:
     """One line about long work still going on for a host (a VM booting, SSH not up yet)."""
 
     host: str
     message: str
-    kind: str = "task_progress"
+    kind: str = "host_progress"
 
 
 @dataclass(frozen=True)

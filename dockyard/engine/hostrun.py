@@ -17,11 +17,12 @@ from dockyard.connection.base import Become, Connection
 from dockyard.connection.local import LocalConnection
 from dockyard.connection.pool import ConnectionPool
 from dockyard.engine.context import PlayContext
-from dockyard.engine.events import EventSink, HostResult, TaskProgress, Warning
+from dockyard.engine.events import EventSink, HostProgress, HostResult, Warning
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, run_task
 from dockyard.errors import ConnectError, DockyardError
 from dockyard.inventory.model import Origin
+from dockyard.modules.registry import find_module
 from dockyard.playbook.model import LoopControl, Play, RoleRef, Task
 from dockyard.playbook.template import Templar
 from dockyard.playbook.unknown import Unknown, untrusted
@@ -109,12 +110,13 @@ class HostRunner:
 
     # -- connections --------------------------------------------------------------------------
 
-    def connection(self, name: str) -> Connection:
+    def connection(self, name: str, timeout: float | None = None) -> Connection:
+        """The host's connection, opened (``timeout``: for this attempt to connect)."""
         if name in ("localhost", "127.0.0.1") and self.inventory.get_host(name) is None:
             if self._local is None:
                 self._local = LocalConnection("localhost")
             return self._local
-        return self.pool.get(name)
+        return self.pool.get(name, timeout=timeout)
 
     def become_for(self, host: str, task: Any, variables: Mapping[str, Any]) -> Become | None:
         base = self.pool.spec(host).become
@@ -183,7 +185,7 @@ class HostRunner:
             task=task, host=host, variables=variables, templar_for=Templar,
             connection=self.connection, become=self.become_for(host, task, variables),
             check=self._check(task), diff=self._diff(task), unknown_type=Unknown,
-            progress=lambda line: self.sink.emit(TaskProgress(host, line)),
+            progress=lambda line: self.sink.emit(HostProgress(host, line)),
         )
         outcome = run_task(run)
         self._after(task, host, outcome)
@@ -227,11 +229,15 @@ class HostRunner:
         if outcome.status in ("failed", "unreachable", "skipped"):
             return
         results = [item.result for item in outcome.items] or [result]
+        module = find_module(task.module)
         for item in results:
             if "ansible_facts" in item:
                 facts = dict(item["ansible_facts"])
                 for receiver in receivers:
-                    receiver.set_facts(facts, origin=origin, cacheable=bool(task.args.get("cacheable")))
+                    if module is not None and module.returns_variables:  # set_fact
+                        receiver.set_facts(facts, origin=origin, cacheable=bool(task.args.get("cacheable")))
+                    else:  # setup, hostname, ...: host facts, below play vars
+                        receiver.add_facts(facts, origin=origin)
             if "add_host" in item:  # one host (add_host) or a list of them (vm)
                 added = item["add_host"]
                 with self._lock:

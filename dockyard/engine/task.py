@@ -46,7 +46,8 @@ class TaskRun:
     host: str
     variables: Mapping[str, Any]
     templar_for: Callable[[Mapping[str, Any]], Any]
-    connection: Callable[[str], Connection]
+    connection: Callable[..., Connection]
+    """``connection(name, timeout=None)``: the host's connection, opened."""
     become: Become | None
     check: bool
     diff: bool
@@ -211,6 +212,7 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
         diff=run.diff,
         check=run.check,
         progress=run.progress,
+        connect=lambda timeout=None: run.connection(target, timeout=timeout),
     )
     conn = None if isinstance(module, ControllerModule | ResourceModule) else run.connection(target)
     env = {str(k): str(v) for k, v in environment.items()} or None

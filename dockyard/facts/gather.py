@@ -17,10 +17,10 @@ does: ``ansible_facts['distribution']`` and the top-level ``ansible_distribution
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from dockyard.connection.base import Become, Connection
+from dockyard.connection.base import Become, CommandResult, Connection
 from dockyard.errors import FactError
 from dockyard.facts.base import (
     FACTS_SHELL,
@@ -38,7 +38,10 @@ from dockyard.facts.system import pkg_mgr_facts, service_mgr_facts
 from dockyard.facts.user import date_time_facts, env_facts, python_facts, user_facts
 from dockyard.facts.virtual import virtualization_facts
 
-__all__ = ["GATHER_TIMEOUT", "fact_variables", "gather_facts", "namespace_facts", "parse_facts"]
+__all__ = [
+    "FACT_TOPICS", "GATHER_TIMEOUT", "fact_topics_from", "fact_variables", "gather_facts",
+    "merge_topics", "namespace_facts", "parse_fact_topics", "parse_facts",
+]
 
 GATHER_TIMEOUT = 60.0
 """Seconds the whole script may take; each slow probe in it has its own smaller limit."""
@@ -62,14 +65,19 @@ def gather_facts(
         exc.host = conn.host
         raise
     result = conn.run(FACTS_SHELL, stdin=command.encode(), become=become, timeout=timeout)
+    return merge_topics(fact_topics_from(result, host=conn.host))
+
+
+def fact_topics_from(result: CommandResult, *, host: str | None) -> dict[str, Facts]:
+    """The facts by topic from what the facts script's command left (FactError if it failed)."""
     if result.rc != 0:
         raise FactError(
             f"the facts script failed with exit code {result.rc}: {result.tail()}",
-            host=conn.host,
+            host=host,
             hint="the script itself always exits 0; a failure means the shell, sudo or "
             "the connection failed",
         )
-    return parse_facts(result.text(), host=conn.host)
+    return parse_fact_topics(result.text(), host=host)
 
 
 def _topic(doc: Document, name: str, collect: Callable[[], Facts]) -> Facts:
@@ -88,30 +96,44 @@ def _topic(doc: Document, name: str, collect: Callable[[], Facts]) -> Facts:
 
 def parse_facts(document: str, *, host: str | None = None) -> Facts:
     """Turn the script's output into facts (``ansible_*`` and ``dockyard_*`` keys)."""
-    doc = parse_document(document, host)
+    return merge_topics(parse_fact_topics(document, host=host))
+
+
+def merge_topics(topics: Mapping[str, Facts]) -> Facts:
+    """All facts of ``topics`` in one mapping."""
     facts: Facts = {}
-    facts.update(_topic(doc, "platform", lambda: platform_facts(doc)))
-    env = _topic(doc, "env", lambda: env_facts(doc))
-    facts.update(env)
-    facts.update(_topic(doc, "user", lambda: user_facts(doc, env["env"])))
-    facts.update(_topic(doc, "python", lambda: python_facts(doc)))
-    facts.update(_topic(doc, "date_time", lambda: date_time_facts(doc)))
-    facts.update(_topic(doc, "cpu", lambda: cpu_facts(doc, facts["architecture"])))
-    facts.update(_topic(doc, "memory", lambda: memory_facts(doc)))
-    facts.update(_topic(doc, "mounts", lambda: mount_facts(doc)))
-    facts.update(_topic(doc, "virtualization", lambda: virtualization_facts(doc)))
-    facts.update(_topic(doc, "network", lambda: network_facts(doc)))
-    facts.update(_topic(doc, "pkg_mgr", lambda: pkg_mgr_facts(doc, facts["os_family"])))
-    facts.update(
-        _topic(
-            doc,
-            "service_mgr",
-            lambda: service_mgr_facts(doc, facts["system"], facts["distribution"]),
-        )
-    )
-    prefixed = {f"ansible_{key}": value for key, value in facts.items()}
-    prefixed.update(_topic(doc, "dockyard", lambda: dockyard_facts(doc)))
-    return prefixed
+    for topic in topics.values():
+        facts.update(topic)
+    return facts
+
+
+FACT_TOPICS = ("platform", "env", "user", "python", "date_time", "cpu", "memory", "mounts",
+               "virtualization", "network", "pkg_mgr", "service_mgr", "dockyard")
+"""The topics :func:`parse_fact_topics` returns, in order (the ``setup`` module's subsets)."""
+
+
+def parse_fact_topics(document: str, *, host: str | None = None) -> dict[str, Facts]:
+    """The script's output as facts by topic (:data:`FACT_TOPICS`), with their final names."""
+    doc = parse_document(document, host)
+    found: dict[str, Facts] = {}
+    found["platform"] = _topic(doc, "platform", lambda: platform_facts(doc))
+    env = found["env"] = _topic(doc, "env", lambda: env_facts(doc))
+    found["user"] = _topic(doc, "user", lambda: user_facts(doc, env["env"]))
+    found["python"] = _topic(doc, "python", lambda: python_facts(doc))
+    found["date_time"] = _topic(doc, "date_time", lambda: date_time_facts(doc))
+    platform = found["platform"]
+    found["cpu"] = _topic(doc, "cpu", lambda: cpu_facts(doc, platform["architecture"]))
+    found["memory"] = _topic(doc, "memory", lambda: memory_facts(doc))
+    found["mounts"] = _topic(doc, "mounts", lambda: mount_facts(doc))
+    found["virtualization"] = _topic(doc, "virtualization", lambda: virtualization_facts(doc))
+    found["network"] = _topic(doc, "network", lambda: network_facts(doc))
+    found["pkg_mgr"] = _topic(doc, "pkg_mgr", lambda: pkg_mgr_facts(doc, platform["os_family"]))
+    found["service_mgr"] = _topic(
+        doc, "service_mgr", lambda: service_mgr_facts(doc, platform["system"], platform["distribution"]))
+    topics = {name: {f"ansible_{key}": value for key, value in facts.items()}
+              for name, facts in found.items()}
+    topics["dockyard"] = _topic(doc, "dockyard", lambda: dockyard_facts(doc))
+    return topics
 
 
 def namespace_facts(facts: Facts) -> dict[str, Any]:

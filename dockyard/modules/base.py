@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar
 
-from dockyard.connection.base import CommandResult
+from dockyard.connection.base import CommandResult, Connection
 from dockyard.errors import ModuleError
 from dockyard.modules.step import Action, Diff, Step
 
@@ -75,6 +75,9 @@ class ModuleContext:
     check: bool = False
     #: Reports one line of progress of long work (a VM booting); the CLI shows it.
     progress: Callable[[str], None] = field(default=lambda _line: None)
+    #: Opens the host's connection (``connect(timeout=None)``; raises ConnectError). For the
+    #: controller modules that manage the connection themselves (wait_for_connection).
+    connect: Callable[..., Connection] | None = None
 
     def find_file(self, name: str, subdir: str = "files") -> Path:
         """Find a controller-side file the way Ansible does: role/playbook dirs, then as given."""
@@ -106,6 +109,9 @@ class Module(ABC):
     raw_args: ClassVar[tuple[str, ...]] = ()
     #: Accepts any argument names (set_fact); ``Args`` then receives them as one mapping.
     any_args: ClassVar[bool] = False
+    #: Its result's ``ansible_facts`` are variables (set_fact), not host facts (setup, hostname):
+    #: they then outrank play and inventory variables instead of ranking as facts.
+    returns_variables: ClassVar[bool] = False
 
 
 class HostModule(Module, Generic[A, S]):

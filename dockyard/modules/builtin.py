@@ -29,6 +29,10 @@ from dockyard.modules import cron
 from dockyard.modules import get_url
 from dockyard.modules import unarchive
 from dockyard.modules import wait_for
+from dockyard.modules import wait_for_connection
+from dockyard.modules import setup
+from dockyard.modules import git
+from dockyard.modules import pip
 from dockyard.modules import command
 from dockyard.modules import shell
 from dockyard.modules import raw

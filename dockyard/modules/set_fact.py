@@ -28,6 +28,7 @@ class SetFactModule(ControllerModule):
     name = "set_fact"
     Args = SetFactArgs
     any_args = True
+    returns_variables = True
 
     def execute(self, args: SetFactArgs, ctx: ModuleContext) -> dict[str, Any]:
         facts = {k: v for k, v in args.values.items() if k != "cacheable"}

@@ -28,7 +28,7 @@ Precedence, lowest first (:class:`Rank`; a later layer replaces a whole top-leve
      6 group_vars/GROUP next to the inventory    7 ... next to the playbook
      8 host vars in inventory files
      9 host_vars/HOST next to the inventory      10 ... next to the playbook
-    11 facts (gathered, set_fact cacheable)
+    11 facts (gathered, setup, set_fact cacheable)
     12 play vars               13 play vars_files      14 role vars
     15 block vars (outer to inner)                     16 task vars
     17 include_vars            18 set_fact and registered results

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tests.lab.docker import LabError
-from tests.lab.host import LabHost
+from tests.lab.host import SSH_HOST, HostKind, LabHost
 from tests.lab.lab import Lab
 
 
@@ -24,13 +24,13 @@ class HostFactory:
         self._lab = lab
         self.hosts: list[LabHost] = []
 
-    def __call__(self) -> LabHost:
-        return self.many(1)[0]
+    def __call__(self, kind: HostKind = SSH_HOST) -> LabHost:
+        return self.many(1, kind=kind)[0]
 
-    def many(self, count: int) -> list[LabHost]:
+    def many(self, count: int, *, kind: HostKind = SSH_HOST) -> list[LabHost]:
         problem = None
         try:
-            hosts = self._lab.start(count)
+            hosts = self._lab.start(count, kind=kind)
         except LabError as error:
             problem = str(error)
         if problem is not None:  # failed outside the `except`: no chained traceback

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab.docker import LabError, docker
-from tests.lab.image import SSH_HOST_RECIPE, Recipe
+from tests.lab.image import SSH_HOST_RECIPE, SYSTEMD_HOST_RECIPE, Recipe
 
 EXEC_LOG = "/var/log/dockyard-exec.log"
 SSHD_DISABLED = "/run/dockyard-lab/sshd.disabled"
@@ -29,8 +29,11 @@ SSHD_DISABLED = "/run/dockyard-lab/sshd.disabled"
 class HostKind:
     """What a lab host is made of: its image recipe and how its container runs.
 
-    Only plain SSH hosts exist today. A privileged kind (systemd as PID 1, or its own
-    dockerd for Swarm tests) is another `HostKind` with its own recipe and run arguments.
+    `SSH_HOST`: a plain sshd host (lab-init is PID 1). `SYSTEMD_HOST`: systemd is PID 1
+    and starts sshd. Not `--privileged`: Docker 20.10 then asks for every capability and
+    fails here (this machine's bounding set lacks CAP_SYS_RESOURCE), so it gets all
+    capabilities but that one, no seccomp/AppArmor filter, its own cgroup namespace
+    (systemd 252 works with the host's cgroup v1 hierarchies, read-only) and tmpfs on /run.
     """
 
     name: str
@@ -40,6 +43,16 @@ class HostKind:
 
 
 SSH_HOST = HostKind(name="ssh", recipe=SSH_HOST_RECIPE)
+SYSTEMD_HOST = HostKind(
+    name="systemd",
+    recipe=SYSTEMD_HOST_RECIPE,
+    run_args=(
+        "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
+        "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+        "--cgroupns", "private", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+        "--stop-signal", "SIGRTMIN+3", "--entrypoint", "/sbin/init",
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

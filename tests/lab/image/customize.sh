@@ -10,6 +10,7 @@ files=$(dirname "$0")/files
 
 install -m 0755 "$files/counting-sh" "$root/usr/local/bin/counting-sh"
 install -m 0755 "$files/lab-init" "$root/usr/local/sbin/lab-init"
+install -m 0755 "$files/lab-setup" "$root/usr/local/sbin/lab-setup"
 install -m 0644 "$files/sshd_config" "$root/etc/ssh/sshd_config.d/dockyard-lab.conf"
 install -m 0440 "$files/sudoers-dockyard" "$root/etc/sudoers.d/dockyard"
 echo /usr/local/bin/counting-sh >>"$root/etc/shells"
