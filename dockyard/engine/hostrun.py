@@ -20,6 +20,7 @@ from dockyard.engine.context import PlayContext
 from dockyard.engine.events import EventSink, HostResult, Warning
 from dockyard.engine.lookahead import upcoming_probes
 from dockyard.engine.loops import iteration_vars, loop_items
+from dockyard.engine.pending import PendingChanges
 from dockyard.engine.probes import ProbePool, ProbingConnection, looking_ahead
 from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, run_task
 from dockyard.errors import ConnectError, DockyardError
@@ -88,6 +89,7 @@ class HostRunner:
                               playbook_dir=playbook_dir)
         self.play_scope = PlayScope()
         self._includes: dict[int, _Pending] = {}
+        self._pending: dict[str, PendingChanges] = {}
         self._lock = threading.Lock()
         self._local: LocalConnection | None = None
 
@@ -189,7 +191,13 @@ class HostRunner:
             task=task, host=host, variables=variables, templar_for=Templar,
             connection=self.connection, become=self.become_for(host, task, variables),
             check=self._check(task), diff=self._diff(task), unknown_type=Unknown,
+            pending=self.pending_changes,
         )
+
+    def pending_changes(self, host: str) -> PendingChanges:
+        """Check mode: what earlier tasks would change on ``host`` (see ``pending.py``)."""
+        with self._lock:
+            return self._pending.setdefault(host, PendingChanges())
 
     def run(self, ctx: PlayContext, task: Any, host: str, upcoming: Sequence[Any] = ()) -> Tally:
         """Run ``task`` on ``host``; returns the status counted in the recap.

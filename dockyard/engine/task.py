@@ -16,6 +16,7 @@ from typing import Any
 from dockyard.connection.base import Become, Connection
 from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
 from dockyard.engine.loops import iteration_vars, loop_items
+from dockyard.engine.pending import PendingChanges, target_paths
 from dockyard.engine.probes import ProbingConnection
 from dockyard.errors import ConnectError, DockyardError, PlaybookError
 from dockyard.modules.base import ControllerModule, ModuleContext, Step
@@ -59,6 +60,8 @@ class TaskRun:
     diff: bool
     unknown_type: type
     omit: str = "__omit_place_holder__"
+    #: Check mode: the paths earlier tasks would change on a host (see ``pending.py``).
+    pending: Callable[[str], PendingChanges] | None = None
 
 
 def flag(templar: Any, value: Any, default: bool = False) -> bool:
@@ -245,11 +248,18 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
                                        "false_condition": false_condition})
     call = prepare_call(run, templar, variables)
     module, delegate, target = call.module, task.delegate_to, call.target
+    pending = run.pending(target) if run.check and run.pending is not None else None
+    paths = target_paths(call.args) if pending is not None else []
+    if pending is not None and (earlier := pending.changed_before(paths)) is not None:
+        pending.add(paths, task.display_name)
+        return _after_earlier_change(*earlier)
     conn = None if isinstance(module, ControllerModule) else run.connection(target)
     attempt = _attempts(run, templar, module, call.args, conn, call.ctx, call.env)
     outcome = attempt[0]
     result = dict(outcome.result)
     fingerprint = probe_fingerprint(outcome)
+    if pending is not None and outcome.steps:
+        pending.add(paths, task.display_name)
     if _unpredictable(run, module, outcome):
         result = {"changed": True, "msg": "would run (the result is known only after apply)"}
         return TaskOutcome("changed", result, steps=outcome.steps,
@@ -264,6 +274,13 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
     return TaskOutcome(status, result, steps=outcome.steps, message=message,
                        ignored=status == "failed" and _ignored(run),
                        delegated_to=target if delegate else None, fingerprint=fingerprint)
+
+
+def _after_earlier_change(path: str, task: str) -> TaskOutcome:
+    """Check mode: what this task reads, an earlier task changes first; known after apply."""
+    reason = f"{path} is changed first by task '{task}'"
+    return TaskOutcome("unknown", {"changed": True, "msg": f"known after apply: {reason}"},
+                       message=reason, unknown_reason=reason, depends_on=task)
 
 
 def probe_fingerprint(outcome: ModuleOutcome) -> str:
