@@ -14,6 +14,10 @@ So, per host, :class:`PendingChanges` remembers the paths (``path``, ``dest``,
 ``creates``, ``removes``) of every task that would change something; a later task whose
 own path is one of them, or above one of them, is not read at all and is shown as
 "known after apply", naming the earlier task. Its path is then pending too.
+
+A command that would run may change anything, unless it names what it creates or
+removes (``creates``/``removes``) or says it changes nothing (``changed_when: false``):
+after it, every task that reads the host is known only after apply.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PATH_ARGS", "PendingChanges", "target_paths"]
+__all__ = ["PATH_ARGS", "PendingChanges", "declares_no_change", "target_paths"]
 
 PATH_ARGS = ("path", "dest", "creates", "removes")
 
@@ -46,14 +50,22 @@ def _covers(path: str, changed: str) -> bool:
 
 @dataclass
 class PendingChanges:
-    """One host's paths that earlier tasks would change, with the task that would."""
+    """One host's paths that earlier tasks would change, with the task that would.
+
+    ``everything``: a command that would run and may change anything (no ``creates`` or
+    ``removes``, and not ``changed_when: false``); every later task reading the host
+    depends on it.
+    """
 
     changes: list[tuple[str, str]] = field(default_factory=list)
+    everything: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def changed_before(self, paths: list[str]) -> tuple[str, str] | None:
+    def changed_before(self, paths: list[str], *, reads_host: bool = True) -> tuple[str, str] | None:
         """(path, task) of the first earlier change that reading ``paths`` depends on."""
         with self._lock:
+            if self.everything is not None and reads_host:
+                return "the host", self.everything
             for path in paths:
                 for changed, task in self.changes:
                     if _covers(path, changed):
@@ -63,3 +75,13 @@ class PendingChanges:
     def add(self, paths: list[str], task: str) -> None:
         with self._lock:
             self.changes += [(path, task) for path in paths]
+
+    def add_everything(self, task: str) -> None:
+        with self._lock:
+            self.everything = self.everything or task
+
+
+def declares_no_change(changed_when: tuple[object, ...]) -> bool:
+    """``changed_when: false``: the task says it changes nothing (a command that only reads)."""
+    return bool(changed_when) and all(str(c).strip().lower() in ("false", "no", "off", "0")
+                                      for c in changed_when)

@@ -16,7 +16,7 @@ from typing import Any
 from dockyard.connection.base import Become, Connection
 from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
 from dockyard.engine.loops import iteration_vars, loop_items
-from dockyard.engine.pending import PendingChanges, target_paths
+from dockyard.engine.pending import PendingChanges, declares_no_change, target_paths
 from dockyard.engine.probes import ProbingConnection
 from dockyard.errors import ConnectError, DockyardError, PlaybookError
 from dockyard.modules.base import ControllerModule, ModuleContext, Step
@@ -159,8 +159,11 @@ def aggregate(outcomes: list[TaskOutcome]) -> TaskOutcome:
         result.update(failed=True, msg="One or more items failed")
     if status == "skipped":
         result.update(skipped=True, msg="All items skipped")
+    unknown = next((o for o in outcomes if o.unknown_reason), None)
     return TaskOutcome(status, result, items=outcomes, ignored=ignored,
-                       steps=tuple(step for o in outcomes for step in o.steps))
+                       steps=tuple(step for o in outcomes for step in o.steps),
+                       unknown_reason=unknown.unknown_reason if unknown else "",
+                       depends_on=unknown.depends_on if unknown else None)
 
 
 def _unknown(error: UnknownValueError) -> TaskOutcome:
@@ -250,7 +253,8 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
     module, delegate, target = call.module, task.delegate_to, call.target
     pending = run.pending(target) if run.check and run.pending is not None else None
     paths = target_paths(call.args) if pending is not None else []
-    if pending is not None and (earlier := pending.changed_before(paths)) is not None:
+    reads_host = not isinstance(module, ControllerModule)
+    if pending is not None and (earlier := pending.changed_before(paths, reads_host=reads_host)):
         pending.add(paths, task.display_name)
         return _after_earlier_change(*earlier)
     conn = None if isinstance(module, ControllerModule) else run.connection(target)
@@ -260,6 +264,8 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
     fingerprint = probe_fingerprint(outcome)
     if pending is not None and outcome.steps:
         pending.add(paths, task.display_name)
+        if not module.predictable and not paths and not declares_no_change(task.changed_when):
+            pending.add_everything(task.display_name)
     if _unpredictable(run, module, outcome):
         result = {"changed": True, "msg": "would run (the result is known only after apply)"}
         return TaskOutcome("changed", result, steps=outcome.steps,

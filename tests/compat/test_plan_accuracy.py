@@ -7,6 +7,11 @@ For every playbook of the compatibility suite, on two fresh lab hosts: `dockyard
 * every change that happens was predicted, for sure or as "known after apply" (a command
   whose outcome only running it tells, or a task that uses such a value).
 
+A task known only after apply may also fail (``failed_when`` on a command's output, a
+command that exits 1 in a block with ``rescue``). From such a failure on, the host's
+apply takes a path the plan said it could not predict, so what comes after it on that
+host is not compared.
+
 The apply must also accept the plan (nothing drifted between the two commands). Cases run
 in the background, a few at a time; only the selected ones run.
 """
@@ -18,7 +23,7 @@ import os
 import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,34 +47,56 @@ class Accuracy:
     output: str
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A plan file's changes: for sure, known after apply, and every entry in run order."""
+
+    sure: frozenset[Key]
+    maybe: frozenset[Key]
+    order: dict[str, list[Key]]
+
+
 def _relative(span: str, base: Path) -> str:
     path, _, position = span.partition(":")
     return os.path.relpath(os.path.abspath(os.path.join(base, path)), base) + ":" + position
 
 
-def planned(document: Mapping[str, Any]) -> tuple[frozenset[Key], frozenset[Key]]:
-    """(changes predicted for sure, changes known only after apply) of a plan file."""
-    sure, maybe = set(), set()
+def planned(document: Mapping[str, Any]) -> Planned:
+    """What a plan file predicts."""
+    sure, maybe, order = set(), set(), {}
     for host, plan in document["hosts"].items():
+        order[host] = []
         for task in plan["tasks"]:
-            if task["status"] in ("changed", "unknown") and task["span"]:
-                key = (host, task["span"], bool(task["handler"]))
+            if not task["span"]:
+                continue
+            key = (host, task["span"], bool(task["handler"]))
+            order[host].append(key)
+            if task["status"] in ("changed", "unknown"):
                 (maybe if task["known_after_apply"] else sure).add(key)
-    return frozenset(sure), frozenset(maybe - sure)
+    return Planned(frozenset(sure), frozenset(maybe - sure), order)
 
 
-def applied(output: str, base: Path) -> frozenset[Key]:
-    """The (host, task) pairs that the apply's JSON events report changed."""
-    changed, handler = set(), False
+def compared(plan: Planned, output: str, base: Path) -> Accuracy:
+    """The apply's changes against the plan, each host up to a failure the plan could not
+    predict (a known-after-apply task that failed)."""
+    changed: set[Key] = set()
+    diverged: dict[str, Key] = {}
+    handler = False
     for line in output.splitlines():
-        if not line.startswith("{"):
-            continue
-        event = json.loads(line)
+        event = json.loads(line) if line.startswith("{") else {"event": ""}
         if event["event"] == "task_started":
             handler = bool(event["is_handler"])
-        elif event["event"] == "host_result" and event["status"] == "changed" and event["span"]:
-            changed.add((event["host"], _relative(event["span"], base), handler))
-    return frozenset(changed)
+        if event["event"] != "host_result" or not event["span"] or event["host"] in diverged:
+            continue
+        key = (event["host"], _relative(event["span"], base), handler)
+        if event["status"] == "changed":
+            changed.add(key)
+        elif event["status"] == "failed" and not event["ignored"] and key in plan.maybe:
+            diverged[event["host"]] = key
+    sure = set(plan.sure)
+    for host, key in diverged.items():
+        sure -= set(plan.order[host][plan.order[host].index(key) + 1:])
+    return Accuracy(frozenset(sure), plan.maybe, frozenset(changed), 0, "")
 
 
 class CaseRunner:
@@ -91,9 +118,9 @@ class CaseRunner:
             if not (work / "plan.json").exists():
                 raise AssertionError(f"no plan (exit {plan.returncode}):\n{plan.stdout}{plan.stderr}")
             done = run_dockyard("apply", str(work / "plan.json"), "--output", "json", cwd=base)
-            sure, maybe = planned(json.loads((work / "plan.json").read_text()))
+            result = compared(planned(json.loads((work / "plan.json").read_text())), done.stdout, base)
             output = f"$ dockyard plan\n{plan.stdout}{plan.stderr}\n$ dockyard apply\n{done.stderr}"
-            return Accuracy(sure, maybe, applied(done.stdout, base), done.returncode, output)
+            return replace(result, apply_code=done.returncode, output=output)
         finally:
             with self._lab_lock:
                 self.lab.remove(hosts)

@@ -89,6 +89,18 @@ def two_hosts(fresh_host: HostFactory, lab: Lab, workdir: Path) -> list[LabHost]
     return hosts
 
 
+def counted(hosts: list[LabHost], workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run dockyard with JSON output; assert it changed nothing, in at most 3 commands per host."""
+    for host in hosts:
+        host.reset_command_count()
+    done = dockyard(workdir, *args, "--output", "json")
+    assert done.returncode == 0, done.stderr
+    assert all(counts["changed"] == 0 for counts in recap(done.stdout).values())
+    for host in hosts:
+        assert host.command_count() <= 3, "\n".join(host.command_log())
+    return done
+
+
 def recap(output: str) -> dict[str, dict[str, int]]:
     events = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
     stats: dict[str, dict[str, int]] = next(e for e in events if e["event"] == "play_recap")["stats"]
@@ -101,13 +113,8 @@ def test_an_idempotent_rerun_of_ten_tasks_costs_at_most_three_commands_per_host(
     first = dockyard(workdir, "play", "site.yml", "-i", "hosts.ini", "--output", "json")
     assert first.returncode == 0, first.stderr + first.stdout
     assert all(counts["changed"] == 10 for counts in recap(first.stdout).values())
-    for host in two_hosts:
-        host.reset_command_count()
-    again = dockyard(workdir, "play", "site.yml", "-i", "hosts.ini", "--output", "json")
-    assert again.returncode == 0, again.stderr
-    assert all(counts["changed"] == 0 and counts["ok"] == 11 for counts in recap(again.stdout).values())
-    for host in two_hosts:
-        assert host.command_count() <= 3, "\n".join(host.command_log())
+    again = counted(two_hosts, workdir, "play", "site.yml", "-i", "hosts.ini")
+    assert all(counts["ok"] == 11 for counts in recap(again.stdout).values())
 
 
 def test_apply_of_a_converged_plan_reads_each_host_once_and_changes_nothing(
@@ -118,13 +125,7 @@ def test_apply_of_a_converged_plan_reads_each_host_once_and_changes_nothing(
                        "--detailed-exitcode")
     assert planned.returncode == 0, planned.stderr + planned.stdout
     assert "0 to change on 0 hosts, 0 unreachable" in planned.stdout
-    for host in two_hosts:
-        host.reset_command_count()
-    applied = dockyard(workdir, "apply", "plan.json", "--output", "json")
-    assert applied.returncode == 0, applied.stderr
-    assert all(counts["changed"] == 0 for counts in recap(applied.stdout).values())
-    for host in two_hosts:  # facts + one batch of probes, for the check and the apply together
-        assert host.command_count() <= 3, "\n".join(host.command_log())
+    counted(two_hosts, workdir, "apply", "plan.json")  # the check and the apply together
 
 
 def test_apply_refuses_and_changes_no_host_when_a_host_changed_after_the_plan(

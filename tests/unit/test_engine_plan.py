@@ -11,7 +11,7 @@ import pytest
 
 from dockyard.cli.planview import render_console, render_markdown
 from dockyard.engine.apply import compare_plans, source_drift
-from dockyard.engine.pending import PendingChanges, target_paths
+from dockyard.engine.pending import PendingChanges, declares_no_change, target_paths
 from dockyard.engine.plan import HostPlan, Plan, PlannedAction, PlannedTask, PlanSource, plan_digest
 from dockyard.engine.planfile import PlanFileError, content_sha256, read_plan, write_plan
 
@@ -147,3 +147,12 @@ def test_a_task_reading_what_an_earlier_task_changes_depends_on_it() -> None:
     assert pending.changed_before(target_paths({"dest": "/srv/a/b/c/file"})) is None  # absent either way
     assert pending.changed_before(target_paths({"dest": "/srv/ab"})) is None
     assert target_paths({"name": "appsvc", "src": "files/x", "dest": "relative"}) == []
+
+
+def test_after_a_command_that_may_change_anything_every_read_depends_on_it() -> None:
+    pending = PendingChanges()
+    pending.add_everything("run the installer")
+    assert pending.changed_before([]) == ("the host", "run the installer")
+    assert pending.changed_before(["/etc/motd"], reads_host=False) is None  # debug, set_fact...
+    assert declares_no_change((False,)) and declares_no_change(("no",))
+    assert not declares_no_change(()) and not declares_no_change(("'created' in out.stdout",))
