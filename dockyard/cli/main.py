@@ -9,7 +9,8 @@ Exit codes (the same for every command):
 ====  =====================================================
 0     success, nothing failed
 1     usage or load error (bad inventory, bad arguments)
-2     some host failed
+2     some host failed (``plan --detailed-exitcode``: changes pending)
+3     ``apply`` refused: the hosts or the playbook changed since the plan
 4     some host was unreachable (and none failed otherwise)
 130   interrupted (Ctrl-C)
 ====  =====================================================
@@ -47,6 +48,8 @@ examples:
   dockyard ping -i inventory/lab.ini                  can every host be reached?
   dockyard facts -i inventory/lab.ini web01           facts of one host, as JSON
   dockyard lab up playbooks/swarm-lab.yml             VMs to a running Swarm in one command
+  dockyard plan site.yml -i hosts.ini --out plan.json  what would change; then:
+  dockyard apply plan.json                            apply it if no host drifted
 
 Run 'dockyard COMMAND --help' for the options of a command.
 exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachable.
@@ -54,7 +57,7 @@ exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachab
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dockyard.cli import check, facts, inventory, lab, modules, play
+    from dockyard.cli import apply, check, facts, inventory, lab, modules, plan, play
 
     parser = argparse.ArgumentParser(
         prog="dockyard",
@@ -64,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dockyard {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (inventory, facts, play, check, modules, lab):
+    for module in (inventory, facts, play, plan, apply, check, modules, lab):
         module.register(subparsers)
     return parser
 

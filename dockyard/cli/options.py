@@ -7,22 +7,57 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockyard.connection.spec import HOST_KEY_POLICIES, ConnectionOptions
 from dockyard.engine.parallel import DEFAULT_FORKS
 from dockyard.errors import InventoryError
 
 if TYPE_CHECKING:
+    from dockyard.engine.run import RunOptions
     from dockyard.inventory.model import Host, Inventory
 
 __all__ = [
     "add_connection_args",
     "add_inventory_args",
+    "add_selection_args",
     "connection_options",
+    "inventory_sources",
     "load_inventory_args",
+    "run_options",
     "select_hosts",
+    "split_tags",
 ]
+
+
+def add_selection_args(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Which tasks run and with which extra variables: shared by ``play`` and ``plan``."""
+    run = parser.add_argument_group("run")
+    run.add_argument("-t", "--tags", action="append", default=[], metavar="TAGS",
+                     help="only tasks with these tags (comma-separated; repeatable)")
+    run.add_argument("--skip-tags", action="append", default=[], metavar="TAGS",
+                     help="skip tasks with these tags")
+    run.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
+                     help="key=value, JSON/YAML text, or @file.yml; they outrank every other variable")
+    run.add_argument("-v", "--verbose", action="count", default=0, help="more detail (-vv, -vvv)")
+    return run
+
+
+def split_tags(values: list[str]) -> frozenset[str]:
+    return frozenset(tag.strip() for value in values for tag in value.split(",") if tag.strip())
+
+
+def run_options(args: argparse.Namespace, extra_vars: dict[str, Any], **overrides: Any) -> RunOptions:
+    """The engine's options from the parsed command line (``overrides`` win)."""
+    from dockyard.engine.run import RunOptions
+
+    values: dict[str, Any] = dict(
+        limit=args.limit, tags=split_tags(args.tags), skip_tags=split_tags(args.skip_tags),
+        forks=args.forks, extra_vars=extra_vars, connection=connection_options(args),
+        verbosity=args.verbose,
+    )
+    values.update(overrides)
+    return RunOptions(**values)
 
 
 def add_inventory_args(parser: argparse.ArgumentParser) -> None:
@@ -84,24 +119,28 @@ def connection_options(args: argparse.Namespace) -> ConnectionOptions:
     )
 
 
-def load_inventory_args(args: argparse.Namespace, *, localhost_only: bool = False) -> Inventory:
-    """The inventory of ``-i`` (or $DOCKYARD_INVENTORY, or ./inventory). With ``localhost_only``
-    (playbooks), none of them is fine: only the implicit localhost exists, as in Ansible."""
-    from dockyard.inventory.load import load_inventory
-
-    sources = args.inventory or []
+def inventory_sources(args: argparse.Namespace, *, localhost_only: bool = False) -> list[str]:
+    """The inventory sources given (-i), else ./inventory or $DOCKYARD_INVENTORY. With
+    ``localhost_only`` (playbooks), none is fine: only the implicit localhost exists, as in Ansible."""
+    sources = list(args.inventory or [])
     if not sources:
         default = os.environ.get("DOCKYARD_INVENTORY") or "inventory"
         if not Path(default).exists() and localhost_only:
             print("warning: no inventory given; only the implicit localhost is available", file=sys.stderr)
-            return load_inventory([])
+            return []
         if not Path(default).exists():
             raise InventoryError(
                 "no inventory given",
                 hint="pass -i FILE (INI, YAML or a directory), or set DOCKYARD_INVENTORY",
             )
         sources = [default]
-    return load_inventory(sources)
+    return sources
+
+
+def load_inventory_args(args: argparse.Namespace, *, localhost_only: bool = False) -> Inventory:
+    from dockyard.inventory.load import load_inventory
+
+    return load_inventory(inventory_sources(args, localhost_only=localhost_only))
 
 
 def select_hosts(inventory: Inventory, pattern: str, limit: str | None) -> list[Host]:

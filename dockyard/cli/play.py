@@ -10,8 +10,9 @@ from typing import Any
 from dockyard.cli.options import (
     add_connection_args,
     add_inventory_args,
-    connection_options,
+    add_selection_args,
     load_inventory_args,
+    run_options,
 )
 from dockyard.cli.output import ConsoleOutput, JsonLinesOutput
 
@@ -40,34 +41,23 @@ def register(subparsers: Any) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("playbooks", nargs="+", type=Path, metavar="PLAYBOOK")
-    run = parser.add_argument_group("run")
+    run = add_selection_args(parser)
     run.add_argument("-C", "--check", action="store_true", help="change nothing; report what would change")
     run.add_argument("-D", "--diff", action="store_true", help="show the differences in files and attributes")
-    run.add_argument("-t", "--tags", action="append", default=[], metavar="TAGS",
-                     help="only tasks with these tags (comma-separated; repeatable)")
-    run.add_argument("--skip-tags", action="append", default=[], metavar="TAGS",
-                     help="skip tasks with these tags")
     run.add_argument("--start-at-task", metavar="NAME", help="start at the task with this name")
-    run.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
-                     help="key=value, JSON/YAML text, or @file.yml; they outrank every other variable")
     run.add_argument("--syntax-check", action="store_true", help="only load and check the playbooks")
     run.add_argument("--list-tasks", action="store_true", help="list the tasks that would run")
     run.add_argument("--list-hosts", action="store_true", help="list the hosts each play targets")
     run.add_argument("--output", choices=("console", "json"), default="console",
                      help="console (default) or json: one event per line")
-    run.add_argument("-v", "--verbose", action="count", default=0, help="more detail (-vv, -vvv)")
     run.add_argument("--no-retry-file", action="store_true", help="do not write PLAYBOOK.retry")
     add_inventory_args(parser)
     add_connection_args(parser)
     parser.set_defaults(func=run_play)
 
 
-def _split(values: list[str]) -> frozenset[str]:
-    return frozenset(tag.strip() for value in values for tag in value.split(",") if tag.strip())
-
-
 def run_play(args: argparse.Namespace) -> int:
-    from dockyard.engine.run import Runner, RunOptions
+    from dockyard.engine.run import Runner
     from dockyard.errors import Diagnostics, DockyardError
     from dockyard.playbook.load import load_playbook
     from dockyard.playbook.variables import load_extra_vars
@@ -90,11 +80,8 @@ def run_play(args: argparse.Namespace) -> int:
         return _list(playbooks, inventory, args)
     sink = JsonLinesOutput() if args.output == "json" else ConsoleOutput(
         verbosity=args.verbose, diff=args.diff)
-    options = RunOptions(
-        check=args.check, diff=args.diff, limit=args.limit, tags=_split(args.tags),
-        skip_tags=_split(args.skip_tags), start_at_task=args.start_at_task, forks=args.forks,
-        extra_vars=extra_vars, connection=connection_options(args), verbosity=args.verbose,
-    )
+    options = run_options(args, extra_vars, check=args.check, diff=args.diff,
+                          start_at_task=args.start_at_task)
     code = 0
     failed: set[str] = set()
     for playbook in playbooks:

@@ -65,6 +65,12 @@ class HostResult:
     ignored: bool = False
     no_log: bool = False
     delegated_to: str | None = None
+    #: sha256 of what the task read from the host (``dockyard apply`` compares it); "" if nothing.
+    fingerprint: str = ""
+    #: Why check mode cannot tell this outcome ("known after apply"); "" when it can.
+    unknown_reason: str = ""
+    #: Status ``unknown``: the task whose result this one needs.
+    depends_on: str | None = None
     kind: str = "host_result"
 
 

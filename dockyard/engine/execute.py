@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.connection.base import Become, CommandResult, Connection
+from dockyard.engine.probes import read_probe
 from dockyard.errors import DockyardError, ModuleError
 from dockyard.modules.args import validate_module_args
 from dockyard.modules.base import (
@@ -45,6 +46,8 @@ class ModuleOutcome:
     steps: tuple[Step, ...] = ()
     ran: tuple[CommandResult, ...] = ()
     probe_ran: bool = False
+    probe: str | None = None
+    probe_output: CommandResult | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -92,7 +95,8 @@ def execute_module(
     if conn is None:
         raise ModuleError(f"module '{module.name}' needs a connection to {ctx.host}", host=ctx.host)
     probe = module.probe(args, ctx)
-    output = conn.run(probe, become=become, env=env) if probe is not None else None
+    output = None if probe is None else read_probe(conn, probe, become=become, env=env,
+                                                   batchable=module.is_probe_batchable)
     current = module.parse(args, output, ctx)
     desired = module.desired(args, ctx)
     steps = module.steps(current, desired, args)
@@ -110,7 +114,8 @@ def execute_module(
                 break
     if not result["failed"]:
         result.update(module.result(args, current, desired, steps, ran))
-    return ModuleOutcome(result=result, steps=tuple(steps), ran=tuple(ran), probe_ran=probe is not None)
+    return ModuleOutcome(result=result, steps=tuple(steps), ran=tuple(ran), probe_ran=probe is not None,
+                         probe=probe, probe_output=output)
 
 
 def _planned_result(steps: list[Step], ctx: ModuleContext) -> dict[str, Any]:

@@ -13,12 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dockyard.connection.base import Become, Connection
+from dockyard.connection.base import Become
 from dockyard.connection.local import LocalConnection
 from dockyard.connection.pool import ConnectionPool
 from dockyard.engine.context import PlayContext
 from dockyard.engine.events import EventSink, HostProgress, HostResult, Warning
+from dockyard.engine.lookahead import upcoming_probes
 from dockyard.engine.loops import iteration_vars, loop_items
+from dockyard.engine.pending import PendingChanges
+from dockyard.engine.probes import ProbePool, ProbingConnection, looking_ahead
 from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, run_task
 from dockyard.errors import ConnectError, DockyardError
 from dockyard.inventory.model import Origin
@@ -70,11 +73,16 @@ class _Pending:
 
 
 class HostRunner:
-    def __init__(self, inventory: Any, options: Any, sink: EventSink, playbook_dir: str | None) -> None:
+    """``pool``: connections (with their probe caches) shared with another run, which then
+    closes them; by default the runner opens its own and closes them in :meth:`close`."""
+
+    def __init__(self, inventory: Any, options: Any, sink: EventSink, playbook_dir: str | None,
+                 pool: ProbePool | None = None) -> None:
         self.inventory = inventory
         self.options = options
         self.sink = sink
-        self.pool = ConnectionPool(inventory.get_vars, options.connection)
+        self._owns_pool = pool is None
+        self.pool = pool or ProbePool(ConnectionPool(inventory.get_vars, options.connection))
         self.states: dict[str, HostState] = {}
         self.unpredictable: list[str] = []
         self.scope = RunScope(inventory, states=self.states, extra_vars=options.extra_vars,
@@ -82,11 +90,13 @@ class HostRunner:
                               playbook_dir=playbook_dir)
         self.play_scope = PlayScope()
         self._includes: dict[int, _Pending] = {}
+        self._pending: dict[str, PendingChanges] = {}
         self._lock = threading.Lock()
         self._local: LocalConnection | None = None
 
     def close(self) -> None:
-        self.pool.close()
+        if self._owns_pool:
+            self.pool.close()
 
     def start_play(self, ctx: PlayContext) -> None:
         self.ctx = ctx
@@ -110,16 +120,16 @@ class HostRunner:
 
     # -- connections --------------------------------------------------------------------------
 
-    def connection(self, name: str, timeout: float | None = None) -> Connection:
+    def connection(self, name: str, timeout: float | None = None) -> ProbingConnection:
         """The host's connection, opened (``timeout``: for this attempt to connect)."""
         if name in ("localhost", "127.0.0.1") and self.inventory.get_host(name) is None:
             if self._local is None:
                 self._local = LocalConnection("localhost")
-            return self._local
+            return self.pool.wrap(name, self._local)
         return self.pool.get(name, timeout=timeout)
 
     def become_for(self, host: str, task: Any, variables: Mapping[str, Any]) -> Become | None:
-        base = self.pool.spec(host).become
+        base = self.pool.connections.spec(host).become
         wanted = task.become if getattr(task, "become", None) is not None else base is not None
         if not wanted:
             return None
@@ -139,8 +149,13 @@ class HostRunner:
             variables = self.variables_for(host, None)
             become = self.become_for(host, self.ctx.play, variables)
             interpreter = variables.get("ansible_python_interpreter")
-            facts = gather_facts(conn, become=become,
-                                 python_interpreter=str(interpreter) if interpreter else None)
+            # Facts read earlier in this run (plan, then apply) serve while nothing ran on the host.
+            key = ("facts", become, interpreter)
+            facts = conn.recall(key)
+            if not isinstance(facts, dict):
+                facts = gather_facts(conn.inner, become=become,
+                                     python_interpreter=str(interpreter) if interpreter else None)
+                conn.remember(key, facts)
         except ConnectError as error:
             self._emit(host, "Gathering Facts", TaskOutcome("unreachable", {}, message=error.message))
             return "unreachable"
@@ -154,6 +169,7 @@ class HostRunner:
     def clear_facts(self, hosts: Sequence[str]) -> None:
         for host in hosts:
             self.states.setdefault(host, HostState()).facts.clear()
+            self.connection(host).forget()
 
     def reset_connections(self, hosts: Sequence[str]) -> None:
         for host in hosts:
@@ -171,8 +187,26 @@ class HostRunner:
                 meeting.append(host)
         return meeting
 
-    def run(self, ctx: PlayContext, task: Any, host: str) -> Tally:
-        """Run ``task`` on ``host``; returns the status counted in the recap."""
+    def task_run(self, task: Any, host: str, variables: Mapping[str, Any]) -> TaskRun:
+        """What ``task`` needs to run on ``host`` with these variables."""
+        return TaskRun(
+            task=task, host=host, variables=variables, templar_for=Templar,
+            connection=self.connection, become=self.become_for(host, task, variables),
+            check=self._check(task), diff=self._diff(task), unknown_type=Unknown,
+            pending=self.pending_changes,
+            progress=lambda line: self.sink.emit(HostProgress(host, line)),
+        )
+
+    def pending_changes(self, host: str) -> PendingChanges:
+        """Check mode: what earlier tasks would change on ``host`` (see ``pending.py``)."""
+        with self._lock:
+            return self._pending.setdefault(host, PendingChanges())
+
+    def run(self, ctx: PlayContext, task: Any, host: str, upcoming: Sequence[Any] = ()) -> Tally:
+        """Run ``task`` on ``host``; returns the status counted in the recap.
+
+        ``upcoming``: the tasks that follow on this host, whose probes may be read ahead.
+        """
         try:
             variables = self.variables_for(host, task)
         except DockyardError as error:
@@ -181,13 +215,16 @@ class HostRunner:
             return Tally("failed")
         if task.module in INCLUDES:
             return self._include(task, host, variables)
-        run = TaskRun(
-            task=task, host=host, variables=variables, templar_for=Templar,
-            connection=self.connection, become=self.become_for(host, task, variables),
-            check=self._check(task), diff=self._diff(task), unknown_type=Unknown,
-            progress=lambda line: self.sink.emit(HostProgress(host, line)),
-        )
-        outcome = run_task(run)
+        run = self.task_run(task, host, variables)
+
+        def run_of(each: Any) -> TaskRun:
+            return run if each is task else self.task_run(each, host, self.variables_for(host, each))
+
+        def ahead() -> list[Any]:
+            return upcoming_probes([task, *upcoming], run_of)
+
+        with looking_ahead(host, ahead):
+            outcome = run_task(run)
         self._after(task, host, outcome)
         self._emit(host, task, outcome)
         if outcome.status == "failed" and outcome.ignored:
@@ -322,7 +359,8 @@ class HostRunner:
                 module="" if isinstance(task, str) else task.module,
                 steps=item.steps, item_label=item.item_label if outcome.items else None,
                 message=item.message, ignored=item.ignored, no_log=no_log,
-                delegated_to=item.delegated_to,
+                delegated_to=item.delegated_to, fingerprint=item.fingerprint,
+                unknown_reason=item.unknown_reason, depends_on=item.depends_on,
             ))
 
 

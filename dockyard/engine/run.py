@@ -24,6 +24,7 @@ from dockyard.engine.events import EventSink, PlayRecap, PlayStarted, RunFinishe
 from dockyard.engine.handlers import HandlerQueue
 from dockyard.engine.hostrun import HostRunner, Tally
 from dockyard.engine.parallel import DEFAULT_FORKS
+from dockyard.engine.probes import ProbePool
 
 __all__ = ["RunOptions", "Runner"]
 
@@ -48,12 +49,13 @@ class RunOptions:
 class Runner:
     """Runs a loaded playbook against an inventory and reports through ``sink``."""
 
-    def __init__(self, playbook: Any, inventory: Any, options: RunOptions, sink: EventSink) -> None:
+    def __init__(self, playbook: Any, inventory: Any, options: RunOptions, sink: EventSink,
+                 pool: ProbePool | None = None) -> None:
         self.playbook = playbook
         self.inventory = inventory
         self.options = options
         self.sink = sink
-        self.hosts = HostRunner(inventory, options, sink, str(playbook.path.parent))
+        self.hosts = HostRunner(inventory, options, sink, str(playbook.path.parent), pool)
         self.stats: dict[str, Counter[str]] = {}
         self.dead: set[str] = set()  # failed or unreachable: out for the rest of the run
         self._started = options.start_at_task is None
@@ -119,13 +121,24 @@ class Runner:
     # -- tasks ------------------------------------------------------------------------------
 
     def _nodes(self, ctx: PlayContext, nodes: Sequence[Any]) -> None:
-        for node in nodes:
+        for index, node in enumerate(nodes):
             if ctx.ended or not ctx.active():
                 return
             if hasattr(node, "block"):
                 self._block(ctx, node)
             else:
-                self._task(ctx, node)
+                self._task(ctx, node, upcoming=self._upcoming(nodes[index + 1:]))
+
+    def _upcoming(self, nodes: Sequence[Any]) -> list[Any]:
+        """The plain tasks that follow, up to the next block, for probes read ahead."""
+        found = []
+        for node in nodes:
+            if hasattr(node, "block") or not self._started:
+                break
+            if node.module != "meta" and tag_selected(frozenset(node.tags), self.options.tags,
+                                                      self.options.skip_tags):
+                found.append(node)
+        return found
 
     def _block(self, ctx: PlayContext, block: Any) -> None:
         entered = ctx.active()
@@ -164,7 +177,8 @@ class Runner:
                 return False
         return tag_selected(frozenset(task.tags), self.options.tags, self.options.skip_tags)
 
-    def _task(self, ctx: PlayContext, task: Any, *, is_handler: bool = False, hosts: list[str] | None = None) -> None:
+    def _task(self, ctx: PlayContext, task: Any, *, is_handler: bool = False, hosts: list[str] | None = None,
+              upcoming: Sequence[Any] = ()) -> None:
         if task.module == "meta":
             self._meta(ctx, task)
             return
@@ -176,7 +190,7 @@ class Runner:
         if not targets:
             return
         self.sink.emit(TaskStarted(task.name or task.action, task.span, tuple(targets), is_handler))
-        outcomes = dict(self._parallel(targets, lambda host: self.hosts.run(ctx, task, host)))
+        outcomes = dict(self._parallel(targets, lambda host: self.hosts.run(ctx, task, host, upcoming)))
         for host in targets:
             self._count(ctx, host, outcomes[host])
         includes = self.hosts.take_includes(task)

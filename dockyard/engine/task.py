@@ -7,6 +7,7 @@ through the shared :class:`RunState`.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -15,12 +16,15 @@ from typing import Any
 from dockyard.connection.base import Become, Connection
 from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
 from dockyard.engine.loops import iteration_vars, loop_items
+from dockyard.engine.pending import PendingChanges, declares_no_change, target_paths
+from dockyard.engine.probes import ProbingConnection
 from dockyard.errors import ConnectError, DockyardError, PlaybookError
 from dockyard.modules.base import ControllerModule, ModuleContext, ResourceModule, Step
 from dockyard.playbook.model import LoopControl, Task, Template
 from dockyard.playbook.unknown import UnknownValueError
 
-__all__ = ["TaskOutcome", "TaskRun", "aggregate", "run_task"]
+__all__ = ["ModuleCall", "TaskOutcome", "TaskRun", "aggregate", "conditions_hold", "prepare_call",
+           "probe_fingerprint", "run_task"]
 
 
 @dataclass
@@ -36,6 +40,10 @@ class TaskOutcome:
     ignored: bool = False
     unknown_reason: str = ""
     delegated_to: str | None = None
+    #: What the module read from the host (see :func:`probe_fingerprint`); "" when nothing.
+    fingerprint: str = ""
+    #: "known after apply": the task that registers the value this one needs.
+    depends_on: str | None = None
 
 
 @dataclass
@@ -54,6 +62,8 @@ class TaskRun:
     unknown_type: type
     omit: str = "__omit_place_holder__"
     progress: Callable[[str], None] = lambda _line: None
+    #: Check mode: the paths earlier tasks would change on a host (see ``pending.py``).
+    pending: Callable[[str], PendingChanges] | None = None
 
 
 def flag(templar: Any, value: Any, default: bool = False) -> bool:
@@ -151,15 +161,18 @@ def aggregate(outcomes: list[TaskOutcome]) -> TaskOutcome:
         result.update(failed=True, msg="One or more items failed")
     if status == "skipped":
         result.update(skipped=True, msg="All items skipped")
+    unknown = next((o for o in outcomes if o.unknown_reason), None)
     return TaskOutcome(status, result, items=outcomes, ignored=ignored,
-                       steps=tuple(step for o in outcomes for step in o.steps))
+                       steps=tuple(step for o in outcomes for step in o.steps),
+                       unknown_reason=unknown.unknown_reason if unknown else "",
+                       depends_on=unknown.depends_on if unknown else None)
 
 
 def _unknown(error: UnknownValueError) -> TaskOutcome:
     """Check mode / plan: the task depends on a value only an apply can produce."""
     reason = error.message
     return TaskOutcome("unknown", {"changed": True, "msg": f"known after apply: {reason}"},
-                       message=reason, unknown_reason=reason)
+                       message=reason, unknown_reason=reason, depends_on=error.unknown.task)
 
 
 def _failure(run: TaskRun, error: DockyardError) -> TaskOutcome:
@@ -183,13 +196,28 @@ def _template_args(run: TaskRun, templar: Any, module: Any) -> dict[str, Any]:
     return args
 
 
-def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskOutcome:
+@dataclass(frozen=True)
+class ModuleCall:
+    """A task's module call on one host (or loop item), ready to run: what a task templates."""
+
+    module: Any
+    args: dict[str, Any]
+    ctx: ModuleContext
+    env: dict[str, str] | None
+    target: str
+
+
+def conditions_hold(run: TaskRun, templar: Any) -> str | None:
+    """None when every ``when`` holds, else the first condition that does not."""
+    for condition in run.task.when:
+        if not templar.condition(condition, span=run.task.span):
+            return str(condition)
+    return None
+
+
+def prepare_call(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> ModuleCall:
+    """Template the task's arguments and environment for this host: everything before I/O."""
     task = run.task
-    for condition in task.when:
-        if not templar.condition(condition, span=task.span):
-            return TaskOutcome("skipped", {"changed": False, "skipped": True,
-                                           "skip_reason": "Conditional result was False",
-                                           "false_condition": str(condition)})
     module = load_module(task.module)
     args = _template_args(run, templar, module)
     environment: dict[str, Any] = {}
@@ -214,16 +242,39 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
         progress=run.progress,
         connect=lambda timeout=None: run.connection(target, timeout=timeout),
     )
-    conn = None if isinstance(module, ControllerModule | ResourceModule) else run.connection(target)
     env = {str(k): str(v) for k, v in environment.items()} or None
-    attempt = _attempts(run, templar, module, args, conn, ctx, env)
+    return ModuleCall(module, args, ctx, env, target)
+
+
+def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskOutcome:
+    task = run.task
+    false_condition = conditions_hold(run, templar)
+    if false_condition is not None:
+        return TaskOutcome("skipped", {"changed": False, "skipped": True,
+                                       "skip_reason": "Conditional result was False",
+                                       "false_condition": false_condition})
+    call = prepare_call(run, templar, variables)
+    module, delegate, target = call.module, task.delegate_to, call.target
+    pending = run.pending(target) if run.check and run.pending is not None else None
+    paths = target_paths(call.args) if pending is not None else []
+    reads_host = not isinstance(module, ControllerModule | ResourceModule)
+    if pending is not None and (earlier := pending.changed_before(paths, reads_host=reads_host)):
+        pending.add(paths, task.display_name)
+        return _after_earlier_change(*earlier)
+    conn = None if isinstance(module, ControllerModule | ResourceModule) else run.connection(target)
+    attempt = _attempts(run, templar, module, call.args, conn, call.ctx, call.env)
     outcome = attempt[0]
     result = dict(outcome.result)
+    fingerprint = probe_fingerprint(outcome)
+    if pending is not None and outcome.steps:
+        pending.add(paths, task.display_name)
+        if not module.predictable and not paths and not declares_no_change(task.changed_when):
+            pending.add_everything(task.display_name)
     if _unpredictable(run, module, outcome):
         result = {"changed": True, "msg": "would run (the result is known only after apply)"}
         return TaskOutcome("changed", result, steps=outcome.steps,
                            unknown_reason="its result is known only after apply",
-                           delegated_to=target if delegate else None)
+                           delegated_to=target if delegate else None, fingerprint=fingerprint)
     status = "failed" if result.get("failed") else "changed" if result.get("changed") else "ok"
     message = str(result.get("msg", "")) if status == "failed" else ""
     if status == "failed":
@@ -232,7 +283,25 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
             message += "\n  stderr: " + "\n          ".join(tail)
     return TaskOutcome(status, result, steps=outcome.steps, message=message,
                        ignored=status == "failed" and _ignored(run),
-                       delegated_to=target if delegate else None)
+                       delegated_to=target if delegate else None, fingerprint=fingerprint)
+
+
+def _after_earlier_change(path: str, task: str) -> TaskOutcome:
+    """Check mode: what this task reads, an earlier task changes first; known after apply."""
+    reason = f"{path} is changed first by task '{task}'"
+    return TaskOutcome("unknown", {"changed": True, "msg": f"known after apply: {reason}"},
+                       message=reason, unknown_reason=reason, depends_on=task)
+
+
+def probe_fingerprint(outcome: ModuleOutcome) -> str:
+    """sha256 over what the module read from the host: the probe's text, exit code and output."""
+    if outcome.probe is None or outcome.probe_output is None:
+        return ""
+    digest = hashlib.sha256()
+    output = outcome.probe_output
+    for part in (outcome.probe.encode(), str(output.rc).encode(), output.stdout, output.stderr):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
 
 
 def _unpredictable(run: TaskRun, module: Any, outcome: ModuleOutcome) -> bool:
@@ -266,6 +335,8 @@ def _attempts(run: TaskRun, templar: Any, module: Any, args: dict[str, Any], con
                           msg=f"gave up after {attempt} attempts: until condition still false")
             return outcome, attempt
         time.sleep(delay)
+        if isinstance(conn, ProbingConnection):
+            conn.forget()  # the next attempt must read the host again
 
 
 def _apply_conditions(

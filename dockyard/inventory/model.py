@@ -146,6 +146,7 @@ class Inventory:
         self.vars_dirs: list[VarsDir] = []
         self.warnings: list[InventoryError] = []
         self.localhost: Host | None = None
+        self._members: dict[str, list[str]] | None = None
         self.ensure_group("all")
         self.ensure_group("ungrouped")
         self.link_groups(self.groups["all"], self.groups["ungrouped"])
@@ -157,6 +158,7 @@ class Inventory:
         group = self.groups.get(name)
         if group is None:
             group = self.groups[name] = Group(name, span)
+            self._members = None
         return group
 
     def ensure_host(self, name: str, span: Span | None = None, *, port: int | None = None,
@@ -165,21 +167,21 @@ class Inventory:
         host = self.hosts.get(name)
         if host is None:
             host = self.hosts[name] = Host(name, span, source=source)
+            self._members = None
             if port is not None:
                 host.set_var("ansible_port", port, Origin(span, "port in host entry"))
             if name in LOCALHOST_NAMES and self.localhost is None:
                 self.localhost = host
         return host
 
-    @staticmethod
-    def add_member(group: Group, host: Host) -> None:
+    def add_member(self, group: Group, host: Host) -> None:
         """Put ``host`` directly in ``group`` (nothing happens when it already is)."""
         if all(member is not host for member in group.hosts):
+            self._members = None
             group.hosts.append(host)
             host.groups.append(group)
 
-    @staticmethod
-    def link_groups(parent: Group, child: Group) -> None:
+    def link_groups(self, parent: Group, child: Group) -> None:
         """Make ``child`` a child of ``parent``; raise InventoryError on a loop."""
         if parent is child:
             raise InventoryError(f"group {child.name!r} cannot be its own child",
@@ -191,11 +193,13 @@ class Inventory:
                 f"making {child.name!r} a child of {parent.name!r} creates a loop",
                 hint=f"{child.name!r} is already above {parent.name!r}; remove one of the two links",
             )
+        self._members = None
         parent.children.append(child)
         child.parents.append(parent)
 
     def reconcile(self) -> None:
         """Apply the rules on ``all``, ``ungrouped`` and depths (see the module docs)."""
+        self._members = None
         top, ungrouped = self.groups["all"], self.groups["ungrouped"]
         for group in list(self.groups.values()):
             if group is not top and not group.parents:
@@ -269,6 +273,18 @@ class Inventory:
                 if all(member is not known for known in found):
                     found.append(member)
         return found
+
+    def group_members(self) -> dict[str, list[str]]:
+        """Ansible's ``groups``: every group's hosts by name (children's included).
+
+        Computed once and kept until the inventory changes (a host or group is added,
+        or :meth:`reconcile` runs, as ``add_host`` and ``group_by`` do), because every
+        task on every host asks for it. Callers get copies of the lists.
+        """
+        members = self._members
+        if members is None:
+            members = self._members = {n: [h.name for h in g.all_hosts()] for n, g in self.groups.items()}
+        return {name: list(hosts) for name, hosts in members.items()}
 
     def group_names(self, host: str | Host) -> list[str]:
         """Ansible's ``group_names``: sorted, without ``all``.

@@ -146,7 +146,7 @@ def magic_vars(inventory: Inventory, host: Host) -> dict[str, Any]:
         "inventory_hostname": name,
         "inventory_hostname_short": short,
         "group_names": [] if host.implicit else inventory.group_names(host),
-        "groups": {n: [h.name for h in g.all_hosts()] for n, g in inventory.groups.items()},
+        "groups": inventory.group_members(),
         "inventory_file": source,
         "inventory_dir": None if source is None else os.path.dirname(source),
     }

@@ -76,9 +76,20 @@ def arg(
     return dataclasses.field(default=default, metadata=metadata)
 
 
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
+def _type_hints(args_type: type[Any]) -> dict[str, Any]:
+    """``typing.get_type_hints``, once per type: slow, and asked for every task on every host."""
+    hints = _HINTS.get(args_type)
+    if hints is None:
+        hints = _HINTS[args_type] = typing.get_type_hints(args_type)
+    return hints
+
+
 def arg_specs(args_type: type[Any]) -> list[ArgSpec]:
     """The argument declarations of an ``Args`` dataclass, in declaration order."""
-    hints = typing.get_type_hints(args_type)
+    hints = _type_hints(args_type)
     specs = []
     for field in dataclasses.fields(args_type):
         meta = field.metadata

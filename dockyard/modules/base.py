@@ -105,6 +105,9 @@ class Module(ABC):
     one_of: ClassVar[tuple[tuple[str, ...], ...]] = ()
     #: Can this module's outcome be predicted in check mode? (``command`` cannot.)
     predictable: ClassVar[bool] = True
+    #: May the engine send this module's probe ahead, with other tasks' probes, and reuse its
+    #: output until the host changes? (Not for probes that wait for something: ``wait_for``.)
+    is_probe_batchable: ClassVar[bool] = True
     #: Arguments the engine must not template (conditions evaluated by the module, e.g. assert's that).
     raw_args: ClassVar[tuple[str, ...]] = ()
     #: Accepts any argument names (set_fact); ``Args`` then receives them as one mapping.

@@ -226,6 +226,7 @@ def _validate(args: WaitForArgs) -> None:
 class WaitForModule(HostModule[WaitForArgs, WaitResult]):
     name = "wait_for"
     Args = WaitForArgs
+    is_probe_batchable = False  # its probe waits for the host to change
 
     def probe(self, args: WaitForArgs, ctx: ModuleContext) -> str | None:
         _validate(args)

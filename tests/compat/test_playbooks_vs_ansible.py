@@ -23,7 +23,6 @@ case. Only the selected cases run (so ``-k``, ``-m 'not apt'`` and ``-n 2`` work
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import json
 import threading
@@ -37,36 +36,15 @@ from typing import TypeVar
 import pytest
 
 from tests.compat.ansible_oracle import needs_ansible
+from tests.compat.cases import NAMES, PARAMS, PLAYBOOKS, Case, selected_cases, write_inventory
 from tests.compat.host_state import compare_hosts, host_lines, mark
 from tests.compat.playbook_runs import PlayRun, run_ansible_playbook, run_dockyard
 from tests.lab import Lab, LabHost
-from tests.lab.inventory import render_inventory
 
 pytestmark = [pytest.mark.ssh, needs_ansible]
 T = TypeVar("T")
 
-PLAYBOOKS = Path(__file__).parent / "playbooks"
 PARALLEL_CASES = 4
-NAMES = ("web1", "web2")
-
-
-@dataclass(frozen=True)
-class Case:
-    """A playbook directory and the command-line arguments both tools get."""
-
-    name: str
-    args: tuple[str, ...] = ()
-
-
-CASES = [Case(path.name) for path in sorted(PLAYBOOKS.iterdir()) if (path / "site.yml").exists()]
-ARGS = {
-    "09_tags": ("--tags", "config,users", "--skip-tags", "slow"),
-    "12_vars": ("-e", "from_cli=cli overridden=cli", "-e", '{"cli_list": [3, 1, 2]}'),
-}
-CASES = [Case(case.name, ARGS.get(case.name, ())) for case in CASES]
-NETWORK = {"17_packages_services"}  # downloads from the Debian archive
-PARAMS = [pytest.param(case, id=case.name, marks=[pytest.mark.apt] if case.name in NETWORK else [])
-          for case in CASES]
 
 
 @dataclass(frozen=True)
@@ -81,12 +59,6 @@ class Outcome:
     check: PlayRun
     check_state: tuple[tuple[list[str], list[str]], ...]
     workdir: Path
-
-
-def _inventory(path: Path, hosts: Sequence[LabHost]) -> Path:
-    named = [dataclasses.replace(host, name=name) for host, name in zip(hosts, NAMES, strict=True)]
-    path.write_text(render_inventory(named, groups={"web": named, "db": named[1:]}))
-    return path
 
 
 def _controller_files(root: Path) -> dict[str, str]:
@@ -116,7 +88,7 @@ class CaseRunner:
         (work / "ctl-dockyard").mkdir(parents=True)
         (work / "ctl-ansible").mkdir()
         ours, theirs = hosts[:2], hosts[2:]
-        inventories = (_inventory(work / "dockyard.ini", ours), _inventory(work / "ansible.ini", theirs))
+        inventories = (write_inventory(work / "dockyard.ini", ours), write_inventory(work / "ansible.ini", theirs))
         for host in hosts:
             mark(host)
         playbook = PLAYBOOKS / case.name / "site.yml"
@@ -157,16 +129,8 @@ class CaseRunner:
 def outcomes(lab: Lab, tmp_path_factory: pytest.TempPathFactory,
              request: pytest.FixtureRequest) -> Iterator[dict[str, Future[Outcome]]]:
     """Every selected case, started in the background at once."""
-    selected = set()
-    for item in request.session.items:
-        callspec = getattr(item, "callspec", None)
-        if isinstance(item, pytest.Function) and item.module is request.module and callspec is not None:
-            case = callspec.params.get("case")
-            if isinstance(case, Case):
-                selected.add(case.name)
     runner = CaseRunner(lab, tmp_path_factory.mktemp("compat-playbooks"))
-    # The slow cases (downloads) start first, so that none of them is left running alone at the end.
-    order = sorted((case for case in CASES if case.name in selected), key=lambda c: c.name not in NETWORK)
+    order = selected_cases(request)
     with ThreadPoolExecutor(PARALLEL_CASES, thread_name_prefix="compat-case") as pool:
         futures = {case.name: pool.submit(runner.run, case) for case in order}
         yield futures

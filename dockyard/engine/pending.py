@@ -1,0 +1,87 @@
+"""Check mode and plan: the paths that earlier tasks would change, and the tasks that read them.
+
+In check mode nothing changes, so a task reads the host as it is *before* the earlier
+tasks' changes. That reading is right for a file inside a directory the plan creates
+(the file is absent either way), and wrong when the earlier change is to the same path
+or below it::
+
+    - file: {path: /srv/a/b/c, state: directory}   # plan: create (/srv/a too)
+    - file: {path: /srv/a, mode: "0750"}           # reads "/srv/a does not exist": wrong
+    - copy: {dest: /srv/keep, content: x, force: false}
+    - copy: {dest: /srv/keep, content: y, force: false}   # reads "absent": wrong
+
+So, per host, :class:`PendingChanges` remembers the paths (``path``, ``dest``,
+``creates``, ``removes``) of every task that would change something; a later task whose
+own path is one of them, or above one of them, is not read at all and is shown as
+"known after apply", naming the earlier task. Its path is then pending too.
+
+A command that would run may change anything, unless it names what it creates or
+removes (``creates``/``removes``) or says it changes nothing (``changed_when: false``):
+after it, every task that reads the host is known only after apply.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["PATH_ARGS", "PendingChanges", "declares_no_change", "target_paths"]
+
+PATH_ARGS = ("path", "dest", "creates", "removes")
+
+
+def target_paths(args: Mapping[str, Any]) -> list[str]:
+    """The absolute paths on the host that a task's arguments name."""
+    found = []
+    for name in PATH_ARGS:
+        value = args.get(name)
+        if isinstance(value, str) and value.startswith("/"):
+            found.append(posixpath.normpath(value))
+    return found
+
+
+def _covers(path: str, changed: str) -> bool:
+    """Does a change to ``changed`` change what reading ``path`` shows (same, or below it)?"""
+    return changed == path or changed.startswith(path.rstrip("/") + "/")
+
+
+@dataclass
+class PendingChanges:
+    """One host's paths that earlier tasks would change, with the task that would.
+
+    ``everything``: a command that would run and may change anything (no ``creates`` or
+    ``removes``, and not ``changed_when: false``); every later task reading the host
+    depends on it.
+    """
+
+    changes: list[tuple[str, str]] = field(default_factory=list)
+    everything: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def changed_before(self, paths: list[str], *, reads_host: bool = True) -> tuple[str, str] | None:
+        """(path, task) of the first earlier change that reading ``paths`` depends on."""
+        with self._lock:
+            if self.everything is not None and reads_host:
+                return "the host", self.everything
+            for path in paths:
+                for changed, task in self.changes:
+                    if _covers(path, changed):
+                        return changed, task
+        return None
+
+    def add(self, paths: list[str], task: str) -> None:
+        with self._lock:
+            self.changes += [(path, task) for path in paths]
+
+    def add_everything(self, task: str) -> None:
+        with self._lock:
+            self.everything = self.everything or task
+
+
+def declares_no_change(changed_when: tuple[object, ...]) -> bool:
+    """``changed_when: false``: the task says it changes nothing (a command that only reads)."""
+    return bool(changed_when) and all(str(c).strip().lower() in ("false", "no", "off", "0")
+                                      for c in changed_when)

@@ -1,0 +1,230 @@
+"""Read a host once: a per-host cache of probe outputs, filled a batch at a time.
+
+Every host module reads the host with a probe (read-only shell text) before it plans.
+Sent one by one, an idempotent run of ten tasks costs ten round trips per host. Here a
+probe that is not in the cache goes out together with the probes of the tasks that
+follow it, in one command (``batch.py``); the later tasks then find their output here::
+
+    with looking_ahead("web1", upcoming):          # the engine, around one task on web1
+        conn.read(probe, become=b)                 # miss: probe + upcoming probes, one exec
+    ...
+    conn.read(next_probe, become=b)                # hit, when the text is the same
+
+Correct by construction:
+
+* the cache key is the probe's exact text, with its become and environment: a later
+  task's probe is templated again when the task runs, and only the same text hits;
+* anything else run on the host (a step, a ``command``, a file written) empties the
+  host's cache first, so no output read before a change is used after it;
+* a task retried with ``until`` reads the host again (:meth:`ProbingConnection.forget`);
+* probes that wait (``wait_for``) never go into a batch or the cache.
+
+The lookahead is adaptive: when the probes of a batch are thrown away unused (the
+next task changed the host), the next batch looks less far ahead, down to no lookahead
+at all on a first run where every task changes something; batches that are used up
+let it look further again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from dockyard.connection.base import Become, CommandResult, Connection
+from dockyard.engine.batch import ProbeRequest, batch_script, new_marker, split_batch
+
+__all__ = ["LOOKAHEAD_MAX", "ProbePool", "ProbingConnection", "looking_ahead", "read_probe"]
+
+LOOKAHEAD_MAX = 32
+"""At most this many probes go out in one batch."""
+
+Upcoming = Callable[[], Sequence[tuple[ProbeRequest, Become | None]]]
+_AHEAD: contextvars.ContextVar[tuple[str, Upcoming] | None] = contextvars.ContextVar(
+    "dockyard_probe_lookahead", default=None)
+
+
+@contextlib.contextmanager
+def looking_ahead(host: str, upcoming: Upcoming) -> Iterator[None]:
+    """While the engine works on a task of ``host``, ``upcoming()`` lists the probes that
+    the following tasks would send, for a cache miss on ``host`` to take along."""
+    token = _AHEAD.set((host, upcoming))
+    try:
+        yield
+    finally:
+        _AHEAD.reset(token)
+
+
+def _key(request: ProbeRequest, become: Become | None) -> tuple[ProbeRequest, Become | None]:
+    return (request, become)
+
+
+@dataclass
+class _Stats:
+    execs: int = 0
+    hits: int = 0
+    misses: int = 0
+    batched: int = 0
+
+
+@dataclass
+class ProbingConnection:
+    """A host's connection with a probe cache in front (see the module docs).
+
+    ``run``/``put`` are the connection's, after emptying the cache; ``read`` is for
+    probes. Safe to share between threads (a delegated task reads another host).
+    """
+
+    inner: Connection
+    host: str = field(init=False)
+    window: int = LOOKAHEAD_MAX
+    stats: _Stats = field(default_factory=_Stats)
+    _cache: dict[tuple[ProbeRequest, Become | None], CommandResult] = field(default_factory=dict)
+    _memo: dict[object, object] = field(default_factory=dict)
+    _unused: int = 0
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def __post_init__(self) -> None:
+        self.host = self.inner.host
+
+    def open(self, *, timeout: float | None = None) -> None:
+        self.inner.open(timeout=timeout)
+
+    def close(self) -> None:
+        self.forget()
+        self.inner.close()
+
+    def forget(self) -> None:
+        """Empty the cache: the host may have changed since its probes were read."""
+        with self._lock:
+            if self._unused:  # probes read for nothing: look less far ahead next time
+                self.window = max(1, self.window // 2)
+            self._cache.clear()
+            self._memo.clear()
+            self._unused = 0
+
+    def recall(self, key: object) -> object | None:
+        """What was read from the host under ``key`` (its facts), if nothing ran on it since."""
+        with self._lock:
+            return self._memo.get(key)
+
+    def remember(self, key: object, value: object) -> None:
+        with self._lock:
+            self._memo[key] = value
+
+    def run(self, command: str, *, stdin: bytes | None = None, become: Become | None = None,
+            timeout: float | None = None, env: dict[str, str] | None = None) -> CommandResult:
+        self.forget()
+        self.stats.execs += 1
+        return self.inner.run(command, stdin=stdin, become=become, timeout=timeout, env=env)
+
+    def put(self, data: bytes, path: str, *, mode: int | None = None, owner: str | None = None,
+            group: str | None = None, become: Become | None = None) -> None:
+        self.forget()
+        self.stats.execs += 1
+        self.inner.put(data, path, mode=mode, owner=owner, group=group, become=become)
+
+    def read(self, command: str, *, become: Become | None = None, env: dict[str, str] | None = None,
+             batchable: bool = True) -> CommandResult:
+        """The output of a read-only ``command``: from the cache, or read now (with the
+        upcoming probes of this host when the engine said which)."""
+        if not batchable:
+            self.stats.execs += 1
+            return self.inner.run(command, become=become, env=env)
+        request = ProbeRequest(command, tuple(sorted((env or {}).items())))
+        key = _key(request, become)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self.stats.hits += 1
+                self._unused -= 1
+                if self._unused == 0:  # the whole batch was used: look further ahead
+                    self.window = min(LOOKAHEAD_MAX, self.window * 2)
+                return cached
+            self.stats.misses += 1
+            batch = [request, *self._upcoming(request, become)]
+            results = self._read_batch(batch, become)
+            for each, result in results.items():
+                self._cache.setdefault(_key(each, become), result)
+            self._unused += max(0, len(results) - 1)
+        found = results.get(request)
+        if found is None:  # the batch was cut short before this probe: read it alone
+            self.stats.execs += 1
+            return self.inner.run(command, become=become, env=env)
+        return found
+
+    def _upcoming(self, first: ProbeRequest, become: Become | None) -> list[ProbeRequest]:
+        ahead = _AHEAD.get()
+        if ahead is None or ahead[0] != self.host or self.window <= 1:
+            return []
+        found: list[ProbeRequest] = []
+        for request, wanted in ahead[1]():
+            if len(found) + 1 >= min(self.window, LOOKAHEAD_MAX):
+                break
+            if wanted == become and request != first and request not in found \
+                    and _key(request, become) not in self._cache:
+                found.append(request)
+        return found
+
+    def _read_batch(self, batch: list[ProbeRequest], become: Become | None) -> dict[ProbeRequest, CommandResult]:
+        self.stats.execs += 1
+        first = batch[0]
+        if len(batch) == 1:
+            return {first: self.inner.run(first.command, become=become, env=first.env_dict())}
+        self.stats.batched += len(batch)
+        marker = new_marker()
+        combined = self.inner.run(batch_script(batch, marker), become=become)
+        parts = split_batch(combined, marker, len(batch))
+        return {batch[index]: result for index, result in parts.items()}
+
+
+def read_probe(conn: Connection, command: str, *, become: Become | None = None,
+               env: dict[str, str] | None = None, batchable: bool = True) -> CommandResult:
+    """Run a read-only probe: through the cache when ``conn`` has one."""
+    if isinstance(conn, ProbingConnection):
+        return conn.read(command, become=become, env=env, batchable=batchable)
+    return conn.run(command, become=become, env=env)
+
+
+class ProbePool:
+    """The run's connections, each behind its probe cache; one connection per host.
+
+    Wraps a :class:`~dockyard.connection.pool.ConnectionPool` (opened lazily, closed by
+    :meth:`close`). ``plan`` and ``apply`` share one pool, so that the apply reuses both
+    the connections and, when nothing changed in between, the probes just read.
+    """
+
+    def __init__(self, connections: object) -> None:
+        from dockyard.connection.pool import ConnectionPool
+
+        assert isinstance(connections, ConnectionPool)
+        self.connections = connections
+        self._wrapped: dict[str, ProbingConnection] = {}
+        self._lock = threading.Lock()
+
+    def spec(self, name: str) -> object:
+        return self.connections.spec(name)
+
+    def get(self, name: str, *, timeout: float | None = None) -> ProbingConnection:
+        inner = self.connections.get(name, timeout=timeout)
+        return self.wrap(name, inner)
+
+    def wrap(self, name: str, inner: Connection) -> ProbingConnection:
+        with self._lock:
+            wrapped = self._wrapped.get(name)
+            if wrapped is None or wrapped.inner is not inner:
+                wrapped = self._wrapped[name] = ProbingConnection(inner)
+            return wrapped
+
+    def forget_all(self) -> None:
+        with self._lock:
+            wrapped = list(self._wrapped.values())
+        for each in wrapped:
+            each.forget()
+
+    def close(self) -> None:
+        self.connections.close()
+        with self._lock:
+            self._wrapped.clear()

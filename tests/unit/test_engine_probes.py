@@ -1,0 +1,131 @@
+"""Probes read in batches and cached until the host changes (engine/batch.py, engine/probes.py).
+
+The host here is the controller itself, through the local connection: a real /bin/sh,
+so the batch script and its split are tested against the shell they are written for.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockyard.connection.base import Become, CommandResult
+from dockyard.connection.local import LocalConnection
+from dockyard.engine.batch import ProbeRequest, batch_script, split_batch
+from dockyard.engine.probes import ProbingConnection, looking_ahead
+
+PROBES = [
+    ProbeRequest("echo one; echo to-stderr >&2"),
+    ProbeRequest("printf 'no newline'; exit 3"),
+    ProbeRequest("cd /; pwd; exit 0"),
+    ProbeRequest('printf "%s" "$GREETING"', (("GREETING", "hello world"),)),
+    ProbeRequest("printf '\\ndy-forged 0 rc 0\\n'; cat"),  # reads stdin: must get /dev/null
+]
+
+
+def run_batch(probes: list[ProbeRequest]) -> dict[int, CommandResult]:
+    marker = "dy-0123456789abcdef01234567"
+    return split_batch(LocalConnection().run(batch_script(probes, marker)), marker, len(probes))
+
+
+def test_a_batch_gives_each_probe_its_own_output_error_and_exit_code() -> None:
+    results = run_batch(PROBES)
+    alone = [LocalConnection().run(p.command, env=p.env_dict(), stdin=b"") for p in PROBES]
+    assert set(results) == set(range(len(PROBES)))
+    for index, expected in enumerate(alone):
+        assert results[index] == expected, f"probe {index}"
+    assert results[1] == CommandResult(3, b"no newline", b"")
+    assert results[3].stdout == b"hello world"
+
+
+def test_probes_after_one_that_kills_the_shell_are_left_out() -> None:
+    results = run_batch([ProbeRequest("echo a"), ProbeRequest("kill -9 $$"), ProbeRequest("echo c")])
+    assert results[0].stdout == b"a\n"
+    assert 2 not in results
+
+
+def test_a_truncated_batch_answers_only_for_complete_probes() -> None:
+    marker = "dy-feedfacefeedfacefeedface"
+    whole = LocalConnection().run(batch_script(PROBES[:3], marker))
+    cut = CommandResult(whole.rc, whole.stdout[: whole.stdout.index(b"no newline")], whole.stderr)
+    assert set(split_batch(cut, marker, 3)) == {0}
+
+
+class Counting(LocalConnection):
+    def __init__(self) -> None:
+        super().__init__("counted")
+        self.commands: list[str] = []
+
+    def run(self, command: str, **kwargs: object) -> CommandResult:  # type: ignore[override]
+        self.commands.append(command)
+        return super().run(command, **kwargs)  # type: ignore[arg-type]
+
+
+def test_upcoming_probes_go_in_one_command_and_are_answered_from_the_cache(tmp_path: Path) -> None:
+    files = [tmp_path / f"f{i}" for i in range(4)]
+    for index, path in enumerate(files):
+        path.write_text(f"content {index}\n")
+    probes = [(ProbeRequest(f"cat {path}"), None) for path in files]
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    with looking_ahead("counted", lambda: probes):
+        outputs = [conn.read(f"cat {path}").stdout for path in files]
+    assert outputs == [f"content {i}\n".encode() for i in range(4)]
+    assert len(inner.commands) == 1
+    assert (conn.stats.misses, conn.stats.hits) == (1, 3)
+
+
+def test_anything_run_on_the_host_empties_the_cache(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.write_text("before\n")
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    assert conn.read(f"cat {path}").stdout == b"before\n"
+    assert conn.read(f"cat {path}").stdout == b"before\n"
+    conn.run(f"echo after > {path}")
+    assert conn.read(f"cat {path}").stdout == b"after\n"
+    assert len(inner.commands) == 3
+
+
+def test_the_cache_key_includes_become_and_environment() -> None:
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    conn.read('echo "$X"', env={"X": "1"})
+    assert conn.read('echo "$X"', env={"X": "2"}).stdout == b"2\n"
+    conn.read("id -u")
+    conn.read("id -u", become=Become(user="nobody"))  # fails without sudo here: still its own entry
+    assert len(inner.commands) == 4
+
+
+def test_lookahead_for_another_host_or_another_become_is_not_taken_along() -> None:
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    with looking_ahead("other-host", lambda: [(ProbeRequest("echo b"), None)]):
+        conn.read("echo a")
+    with looking_ahead("counted", lambda: [(ProbeRequest("echo c"), Become())]):
+        conn.read("echo d")
+    assert inner.commands == ["echo a", "echo d"]
+
+
+def test_unbatchable_probes_are_never_cached() -> None:
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    conn.read("date +%N", batchable=False)
+    conn.read("date +%N", batchable=False)
+    assert len(inner.commands) == 2
+
+
+def test_batches_thrown_away_unused_make_the_lookahead_shorter() -> None:
+    probes = [(ProbeRequest(f"echo {i}"), None) for i in range(40)]
+    conn = ProbingConnection(Counting())
+    start, position = conn.window, 0
+
+    def upcoming() -> list[tuple[ProbeRequest, Become | None]]:
+        return probes[position:]
+
+    with looking_ahead("counted", upcoming):
+        conn.read("echo 0")
+        conn.run("true")  # the host changed: the other probes of the batch were read for nothing
+        assert conn.window == start // 2
+        for position in range(1, 1 + start // 2):
+            conn.read(f"echo {position}")
+    assert conn.window == start  # that batch was used up: look as far as before
