@@ -52,7 +52,7 @@ class Tool:
     name: str
     module: str
     """The Python module that must be importable for the tool to be there."""
-    distribution: str
+    version: Callable[[], str]
     invocation: Callable[[Path, Sequence[LabHost], str], Invocation]
     parse: Callable[[str], Outcome]
     cleanup: Callable[[Path], None] = lambda rundir: None
@@ -60,11 +60,6 @@ class Tool:
     def check_installed(self) -> None:
         if importlib.util.find_spec(self.module) is None:
             raise BenchError(f"{self.name} is not installed", hint=INSTALL_HINT)
-
-    def version(self) -> str:
-        if self.name == "dockyard":
-            return _dockyard_version()
-        return importlib.metadata.version(self.distribution)
 
 
 def _script(name: str) -> str:
@@ -167,10 +162,21 @@ def _dockyard_version() -> str:
     return f"{version} ({commit}{'+dirty' if edited else ''})"
 
 
+def _distribution_version(name: str) -> Callable[[], str]:
+    return lambda: importlib.metadata.version(name)
+
+
 TOOLS: dict[str, Tool] = {
-    "dockyard": Tool("dockyard", "dockyard", "dockyard", _dockyard, parse_play_recap),
+    "dockyard": Tool("dockyard", "dockyard", _dockyard_version, _dockyard, parse_play_recap),
     "ansible": Tool(
-        "ansible", "ansible", "ansible-core", _ansible, parse_play_recap, _stop_control_masters
+        "ansible",
+        "ansible",
+        _distribution_version("ansible-core"),
+        _ansible,
+        parse_play_recap,
+        _stop_control_masters,
     ),
-    "pyinfra": Tool("pyinfra", "pyinfra", "pyinfra", _pyinfra, parse_pyinfra),
+    "pyinfra": Tool(
+        "pyinfra", "pyinfra", _distribution_version("pyinfra"), _pyinfra, parse_pyinfra
+    ),
 }

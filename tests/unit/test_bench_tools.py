@@ -22,12 +22,17 @@ def _hosts(tmp_path: Path) -> list[LabHost]:
 
 
 def test_a_missing_tool_says_how_to_install_it() -> None:
-    missing = Tool("peer", "no_such_module_for_bench", "peer", TOOLS["ansible"].invocation,
-                   parse_play_recap)  # fmt: skip
+    ansible = TOOLS["ansible"]
+    missing = Tool("peer", "no_such_module_for_bench", str, ansible.invocation, parse_play_recap)
     with pytest.raises(BenchError) as info:
         missing.check_installed()
     assert info.value.hint == INSTALL_HINT
     assert "pip install -e '.[bench]'" in INSTALL_HINT
+
+
+def test_versions_name_the_checkout_and_the_installed_peers() -> None:
+    assert "(" in TOOLS["dockyard"].version()  # "0.1.0 (abc1234)": the commit measured
+    assert TOOLS["ansible"].version()[0].isdigit()
 
 
 def test_dockyard_runs_this_checkout_with_one_fork_per_host(tmp_path: Path) -> None:
