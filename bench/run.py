@@ -1,0 +1,123 @@
+"""The benchmark loop: for each number of hosts, repetitions; in each, every tool in turn.
+
+    for N in sizes:
+        for repetition in 1..R:            tools interleaved, order rotated each repetition
+            for tool in tools:
+                N fresh hosts; the OpenSSH floor on them
+                first run   -> must report 10 changes per host; 3 hosts spot-checked
+                re-run      -> must report 0 changes per host
+
+Every run's output is kept in the work directory (WORKDIR/N/repK/TOOL/{first,rerun}.log).
+Any failed run stops the benchmark with its log's last lines: no figure is ever taken
+from a run that did not do the work.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.errors import BenchError
+from bench.expected import TASKS_PER_HOST
+from bench.hosts import BenchLab, check_state, ssh_floor
+from bench.machine import load_average, machine_facts, openssh_version
+from bench.measure import Measurement, measure
+from bench.recap import problems
+from bench.report import SCHEMA, Samples, add_sample, size_entry
+from bench.tools import Tool
+from tests.lab import LabHost
+
+PHASES = (("first", TASKS_PER_HOST), ("rerun", 0))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to measure: host counts, repetitions, tools; where to keep the logs."""
+
+    sizes: Sequence[int]
+    repetitions: int
+    tools: Sequence[Tool]
+    workdir: Path
+    note: str = ""
+    command: str = ""
+
+
+def run_benchmark(plan: Plan, lab: BenchLab) -> dict[str, Any]:
+    """Measure everything in `plan` and return the result document (see report.py)."""
+    document: dict[str, Any] = {
+        "schema": SCHEMA,
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "note": plan.note,
+        "command": plan.command,
+        "repetitions": plan.repetitions,
+        "machine": machine_facts(),
+        "load": {"start": load_average()},
+        "versions": {tool.name: tool.version() for tool in plan.tools},
+        "sizes": [],
+    }
+    document["versions"]["openssh"] = openssh_version()
+    try:
+        for count in plan.sizes:
+            document["sizes"].append(_measure_size(plan, lab, count))
+    finally:
+        lab.stop()
+    document["load"]["end"] = load_average()
+    return document
+
+
+def _measure_size(plan: Plan, lab: BenchLab, count: int) -> dict[str, Any]:
+    load_start = load_average()
+    floor: list[float] = []
+    samples: dict[str, dict[str, Samples]] = {
+        t.name: {"first": {}, "rerun": {}} for t in plan.tools
+    }
+    for repetition in range(plan.repetitions):
+        shift = repetition % len(plan.tools)
+        for tool in [*plan.tools[shift:], *plan.tools[:shift]]:
+            hosts = lab.fresh(count)
+            floor.append(ssh_floor(hosts))
+            rundir = plan.workdir / f"{count}-hosts" / f"rep{repetition + 1}" / tool.name
+            rundir.mkdir(parents=True, exist_ok=True)
+            figures = []
+            for phase, changes in PHASES:
+                measurement = _run_tool(tool, phase, changes, hosts, rundir)
+                add_sample(samples[tool.name][phase], measurement)
+                figures.append(f"{phase} {measurement.seconds:.2f}s")
+            _progress(
+                f"{count} hosts, repetition {repetition + 1}/{plan.repetitions}, {tool.name}: "
+                f"{', '.join(figures)} (floor {floor[-1]:.2f}s, load {load_average()[0]:.2f})"
+            )
+    return size_entry(count, load_start, floor, samples)
+
+
+def _run_tool(
+    tool: Tool, phase: str, changes: int, hosts: Sequence[LabHost], rundir: Path
+) -> Measurement:
+    """Run one phase of one tool, then prove it did what it should; return its figures."""
+    invocation = tool.invocation(rundir, hosts, phase)
+    log = rundir / f"{phase}.log"
+    try:
+        measurement = measure(invocation.argv, log=log, cwd=invocation.cwd, env=invocation.env)
+    finally:
+        tool.cleanup(rundir)
+    output = log.read_text(errors="replace")
+    found = problems(tool.parse(output), [host.name for host in hosts], changes)
+    if measurement.exit_code != 0:
+        found.insert(0, f"exit code {measurement.exit_code}")
+    if found:
+        tail = "\n".join(f"    {line}" for line in output.splitlines()[-25:])
+        raise BenchError(
+            f"{tool.name}'s {phase} run on {len(hosts)} hosts is not usable: "
+            f"{'; '.join(found)}\n  log: {log}\n  last lines:\n{tail}"
+        )
+    if phase == "first":
+        check_state(hosts)
+    return measurement
+
+
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)

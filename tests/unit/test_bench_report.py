@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bench.measure import Measurement
+from bench.report import METRICS, Samples, add_sample, render_markdown, size_entry
+
+
+def _samples(*seconds: float, rss_mib: int = 50) -> Samples:
+    samples: Samples = {}
+    for value in seconds:
+        measurement = Measurement(
+            seconds=value,
+            peak_rss_bytes=rss_mib * 2**20,
+            max_process_rss_bytes=rss_mib * 2**20,
+            cpu_seconds=value / 2,
+            exit_code=0,
+        )
+        add_sample(samples, measurement)
+    return samples
+
+
+def _document(tools: dict[str, dict[str, Samples]], note: str = "") -> dict[str, Any]:
+    return {
+        "schema": 1,
+        "date": "2025-06-01T12:00:00Z",
+        "note": note,
+        "command": "python -m bench --hosts 50",
+        "repetitions": 3,
+        "machine": {"cpus": 2, "memory_gib": 23.5, "kernel": "6.1", "python": "3.11.7",
+                    "containers_running": 4},
+        "load": {"start": [1.0, 0.5, 0.25], "end": [2.0, 1.0, 0.5]},
+        "versions": {"dockyard": "0.1.0 (abc1234)", "ansible": "2.19.0"},
+        "sizes": [size_entry(50, [1.0, 0.5, 0.25], [0.4, 0.5, 0.6], tools)],
+    }  # fmt: skip
+
+
+def test_size_entry_keeps_every_sample_and_its_summary() -> None:
+    entry = size_entry(
+        10, [0.5, 0.4, 0.3], [0.3, 0.2, 0.4], {"dockyard": {"first": _samples(3, 1, 2)}}
+    )
+    assert entry["hosts"] == 10
+    assert entry["floor"]["seconds"] == {
+        "samples": [0.3, 0.2, 0.4], "median": 0.3, "min": 0.2, "max": 0.4, "count": 3,
+    }  # fmt: skip
+    first = entry["tools"]["dockyard"]["first"]
+    assert set(first) == set(METRICS)
+    assert first["seconds"]["samples"] == [3.0, 1.0, 2.0]
+    assert first["seconds"]["median"] == 2.0
+    assert first["cpu_seconds"]["median"] == 1.0
+    assert entry["tools"]["dockyard"]["rerun"] == {}  # not measured: empty, not invented
+
+
+def test_document_survives_json_and_renders_figures_and_ratios() -> None:
+    tools = {
+        "dockyard": {"first": _samples(2, 3, 4), "rerun": _samples(0.8, 1.0, 1.2)},
+        "ansible": {"first": _samples(20, 30, 40), "rerun": _samples(12, 15, 18, rss_mib=300)},
+        "pyinfra": {"first": _samples(5, 6, 7), "rerun": _samples(2, 3, 4)},
+    }
+    document = json.loads(json.dumps(_document(tools, note="Measured before batching.")))
+    table = render_markdown(document)
+    assert "**Measured before batching.**" in table
+    assert "load average (1/5/15 min) 1.00 / 0.50 / 0.25 at the start" in table
+    assert "| 50 | OpenSSH floor (`ssh host true`) | | 0.50 [0.40-0.60] | | |" in table
+    assert (
+        "| 50 | dockyard | 3.00 [2.00-4.00] | 1.00 [0.80-1.20] | 50 / 50 | 1.50 / 0.50 |" in table
+    )
+    assert "| 50 | ansible | 30.0 [20.0-40.0] | 15.0 [12.0-18.0] | 50 / 300 |" in table
+    # re-run ansible/dockyard 15x, pyinfra/dockyard 3x, dockyard/floor 2x; first 10x and 2x
+    assert "| 50 | 15.0x | 3.0x | 2.0x | 10.0x | 2.0x |" in table
+
+
+def test_ratios_of_tools_not_run_are_dashes() -> None:
+    tools = {"dockyard": {"first": _samples(2, 2, 2), "rerun": _samples(1, 1, 1)}}
+    table = render_markdown(_document(tools))
+    assert "| 50 | — | — | 2.0x | — | — |" in table
+    assert "**" not in table  # no note, no empty bold line
