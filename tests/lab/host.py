@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab.docker import LabError, docker
-from tests.lab.image import SSH_HOST_RECIPE, Recipe
+from tests.lab.image import DOCKER_HOST_RECIPE, SSH_HOST_RECIPE, Recipe
 
 EXEC_LOG = "/var/log/dockyard-exec.log"
 SSHD_DISABLED = "/run/dockyard-lab/sshd.disabled"
@@ -29,8 +29,12 @@ SSHD_DISABLED = "/run/dockyard-lab/sshd.disabled"
 class HostKind:
     """What a lab host is made of: its image recipe and how its container runs.
 
-    Only plain SSH hosts exist today. A privileged kind (systemd as PID 1, or its own
-    dockerd for Swarm tests) is another `HostKind` with its own recipe and run arguments.
+    `SSH_HOST`: a plain sshd host. `DOCKER_HOST`: Debian's docker.io installed and its
+    own dockerd (started at boot by lab-init, data on an anonymous volume that is removed
+    with the container), for Swarm tests. Not `--privileged`: Docker 20.10 then asks for
+    every capability and fails here (this machine's bounding set lacks CAP_SYS_RESOURCE),
+    so it gets all capabilities but that one, no seccomp/AppArmor filter, unmasked /proc,
+    its own cgroup namespace and access to devices (lab-init-docker does the rest).
     """
 
     name: str
@@ -40,6 +44,16 @@ class HostKind:
 
 
 SSH_HOST = HostKind(name="ssh", recipe=SSH_HOST_RECIPE)
+DOCKER_HOST = HostKind(
+    name="docker",
+    recipe=DOCKER_HOST_RECIPE,
+    run_args=(
+        "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
+        "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+        "--security-opt", "systempaths=unconfined", "--cgroupns", "private",
+        "--device-cgroup-rule", "a *:* rwm", "--volume", "/var/lib/docker",
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

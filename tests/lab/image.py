@@ -1,7 +1,8 @@
 """The lab host image: built once from a recipe directory, then reused by content hash.
 
-A recipe is a directory (tests/lab/image/ for plain SSH hosts) holding `build.sh` and
-everything it reads. The image tag is `<name>:<first 12 hex digits of a SHA-256 over
+A recipe is a directory (tests/lab/image/ for plain SSH hosts, tests/lab/image-docker/
+for docker hosts) holding `build.sh` and everything it reads; a variant also names the
+directories it builds on (`includes`), which are hashed with it. The image tag is `<name>:<first 12 hex digits of a SHA-256 over
 the recipe's files>`, so editing any file of the recipe makes the next run build a new
 image, and an unchanged recipe is found again with `docker image inspect` in
 milliseconds. Builds are serialized with a file lock, so parallel test workers
@@ -26,18 +27,24 @@ LAB_DIR = Path("/tmp/dockyard-lab")
 
 @dataclass(frozen=True)
 class Recipe:
-    """How to build one kind of lab image: `build.sh TAG WORKDIR` in `directory`."""
+    """How to build one kind of lab image: `build.sh TAG WORKDIR` in `directory`.
+
+    `includes` are other recipe directories that `build.sh` reads (a variant's base).
+    """
 
     name: str
     directory: Path
+    includes: tuple[Path, ...] = ()
 
     def digest(self) -> str:
         """SHA-256 over every file of the recipe (relative path, mode bit x, contents)."""
         sha = hashlib.sha256()
-        for path in sorted(p for p in self.directory.rglob("*") if p.is_file()):
+        root = self.directory.parent
+        files = [p for d in (self.directory, *self.includes) for p in d.rglob("*") if p.is_file()]
+        for path in sorted(files):
             if "__pycache__" in path.parts:
                 continue
-            relative = path.relative_to(self.directory).as_posix()
+            relative = path.relative_to(root if self.includes else self.directory).as_posix()
             executable = "x" if path.stat().st_mode & 0o100 else "-"
             sha.update(f"{relative}\0{executable}\0".encode())
             sha.update(path.read_bytes())
@@ -49,6 +56,9 @@ class Recipe:
 
 
 SSH_HOST_RECIPE = Recipe(name="dockyard-lab", directory=IMAGE_DIR)
+DOCKER_HOST_RECIPE = Recipe(
+    name="dockyard-lab-docker", directory=IMAGE_DIR.with_name("image-docker"), includes=(IMAGE_DIR,)
+)
 
 
 def image_exists(tag: str) -> bool:
