@@ -99,6 +99,9 @@ class Module(ABC):
     raw_args: ClassVar[tuple[str, ...]] = ()
     #: Accepts any argument names (set_fact); ``Args`` then receives them as one mapping.
     any_args: ClassVar[bool] = False
+    #: Result fields that are secrets (swarm join tokens): ``register:`` gets them, output
+    #: (console, ``-v``, JSON events) shows them masked, even without ``no_log``.
+    secret_results: ClassVar[tuple[str, ...]] = ()
 
 
 class HostModule(Module, Generic[A, S]):

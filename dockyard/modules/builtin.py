@@ -33,3 +33,7 @@ from dockyard.modules import command
 from dockyard.modules import shell
 from dockyard.modules import raw
 from dockyard.modules import script
+from dockyard.modules import swarm
+from dockyard.modules import swarm_node
+from dockyard.modules import docker_image
+from dockyard.modules import docker_service

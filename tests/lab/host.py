@@ -112,6 +112,15 @@ class LabHost:
         time.sleep(0.2)  # sshd re-executes itself on SIGHUP; let the old listener go
         self.wait_for_ssh()
 
+    def wait_for_dockerd(self, timeout: float = 60.0) -> None:
+        """Return once the host's own dockerd answers (docker hosts); `LabError` with its log if not."""
+        deadline = time.monotonic() + timeout
+        while self.exec("docker info --format '{{.ServerVersion}}'", timeout=30).returncode != 0:
+            if time.monotonic() > deadline:
+                log = self.exec("tail -n 15 /var/log/docker.log /var/log/lab-init-docker.log").stdout
+                raise LabError(f"{self.name}: dockerd did not answer within {timeout:g}s:\n{log}")
+            time.sleep(0.5)
+
     def stop_sshd(self) -> None:
         """Stop sshd and drop its sessions: connections are refused until `start_sshd`."""
         self.exec(f"touch {SSHD_DISABLED} && pkill -x sshd; true", check=True)

@@ -91,6 +91,11 @@ class Lab:
         self.networks.append(full)
         return full
 
+    def remove_network(self, name: str) -> None:
+        """Remove one of this Lab's networks now (its hosts first: see `remove`)."""
+        dk.remove_networks([name])
+        self.networks = [network for network in self.networks if network != name]
+
     def start(
         self,
         count: int,
