@@ -13,7 +13,7 @@ from typing import Any
 from dockyard.errors import ModuleError
 from dockyard.modules.system import Section
 
-__all__ = ["DAEMON_HINT", "json_lines", "json_value", "require_daemon"]
+__all__ = ["DAEMON_HINT", "json_lines", "json_value", "read_error", "require_daemon"]
 
 DAEMON_HINT = ("is dockerd running, and may this user use it? (become: true, or the docker group; "
                "the container_runtime role does both)")
@@ -55,3 +55,10 @@ def require_daemon(section: Section, host: str) -> None:
                           hint="install it first (the container_runtime role)")
     raise ModuleError(f"the docker daemon on {host} does not answer: {message}", host=host,
                       hint=DAEMON_HINT)
+
+
+def read_error(what: str, text: str, host: str) -> ModuleError:
+    """The error for a manager-only read (``docker node/service inspect``) that failed."""
+    message = text.strip().splitlines()[-1] if text.strip() else "no output"
+    hint = "run it on a manager (delegate_to a manager)" if "not a swarm manager" in text else DAEMON_HINT
+    return ModuleError(f"cannot read {what} on {host}: {message}", host=host, hint=hint)

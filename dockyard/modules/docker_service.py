@@ -30,7 +30,7 @@ from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
 from dockyard.modules.base import Action, Diff, HostModule, ModuleContext, Step, q
-from dockyard.modules.docker_cli import DAEMON_HINT, json_value
+from dockyard.modules.docker_cli import json_value, read_error
 from dockyard.modules.registry import register
 
 __all__ = ["DockerServiceArgs", "DockerServiceModule", "ServiceSpec", "parse_service"]
@@ -80,9 +80,7 @@ def parse_service(name: str, text: str, host: str) -> ServiceSpec:
                            tuple(placement.get("Constraints") or ()))
     if "no such service" in text.lower():
         return ServiceSpec()
-    message = text.strip().splitlines()[-1] if text.strip() else "no output"
-    hint = "run it on a manager (delegate_to a manager)" if "not a swarm manager" in text else DAEMON_HINT
-    raise ModuleError(f"cannot read service {name} on {host}: {message}", host=host, hint=hint)
+    raise read_error(f"service {name}", text, host)
 
 
 def _wait(name: str, replicas: int, seconds: int) -> str:

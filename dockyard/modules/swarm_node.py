@@ -31,7 +31,7 @@ from dockyard.connection.base import CommandResult
 from dockyard.errors import ModuleError
 from dockyard.modules.args import arg
 from dockyard.modules.base import Action, Diff, HostModule, ModuleContext, Step, q
-from dockyard.modules.docker_cli import DAEMON_HINT, json_value
+from dockyard.modules.docker_cli import json_value, read_error
 from dockyard.modules.registry import register
 
 __all__ = ["NodeState", "SwarmNodeArgs", "SwarmNodeModule", "parse_node"]
@@ -73,9 +73,7 @@ def parse_node(name: str, text: str, host: str) -> NodeState:
                          str((node.get("Status") or {}).get("State", "")))
     if "No such node" in text or "not found" in text:
         return NodeState()
-    message = text.strip().splitlines()[-1] if text.strip() else "no output"
-    hint = ("run it on a manager (delegate_to a manager)" if "not a swarm manager" in text else DAEMON_HINT)
-    raise ModuleError(f"cannot read swarm node {name} on {host}: {message}", host=host, hint=hint)
+    raise read_error(f"swarm node {name}", text, host)
 
 
 def _wait_drained(node: str, seconds: int) -> str:
