@@ -351,11 +351,14 @@ class HostRunner:
         name = task if isinstance(task, str) else (task.name or task.action)
         span = None if isinstance(task, str) else task.span
         no_log = False if isinstance(task, str) else bool(getattr(task, "no_log", False))
+        module = None if isinstance(task, str) else find_module(task.module)
+        secrets = module.secret_results if module is not None else ()
         items = outcome.items or [outcome]
         for item in items:
             status = item.status
             self.sink.emit(HostResult(
-                host=host, task=name, status=status, span=span, result=_shown(item.result, no_log),
+                host=host, task=name, status=status, span=span,
+                result=_shown(item.result, no_log, secrets),
                 module="" if isinstance(task, str) else task.module,
                 steps=item.steps, item_label=item.item_label if outcome.items else None,
                 message=item.message, ignored=item.ignored, no_log=no_log,
@@ -368,9 +371,13 @@ def _role_scope(role: RoleRef) -> RoleScope:
     return RoleScope(role.name, str(role.path), defaults=role.defaults, vars=role.vars, params=role.params)
 
 
-def _shown(result: Mapping[str, Any], no_log: bool) -> Mapping[str, Any]:
+def _shown(result: Mapping[str, Any], no_log: bool, secrets: Sequence[str] = ()) -> Mapping[str, Any]:
+    """What output may show of a result: nothing under no_log, the module's secret fields masked."""
     if no_log:
         return {"censored": "the output has been hidden due to the fact that 'no_log: true' "
                 "was specified for this result", "changed": result.get("changed", False)}
+    hidden = [name for name in secrets if name in result]
+    if hidden:
+        return {**result, **dict.fromkeys(hidden, "VALUE_HIDDEN_SECRET")}
     return result
 

@@ -115,6 +115,9 @@ class Module(ABC):
     #: Its result's ``ansible_facts`` are variables (set_fact), not host facts (setup, hostname):
     #: they then outrank play and inventory variables instead of ranking as facts.
     returns_variables: ClassVar[bool] = False
+    #: Result fields that are secrets (swarm join tokens): ``register:`` gets them, output
+    #: (console, ``-v``, JSON events) shows them masked, even without ``no_log``.
+    secret_results: ClassVar[tuple[str, ...]] = ()
 
 
 class HostModule(Module, Generic[A, S]):

@@ -38,3 +38,7 @@ from dockyard.modules import shell
 from dockyard.modules import raw
 from dockyard.modules import script
 from dockyard.modules import vm
+from dockyard.modules import swarm
+from dockyard.modules import swarm_node
+from dockyard.modules import docker_image
+from dockyard.modules import docker_service

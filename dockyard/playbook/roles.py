@@ -14,6 +14,8 @@ A role is a directory; every part is optional::
 looked up in order (:func:`role_search_paths`): ``roles/`` next to the playbook,
 ``$DOCKYARD_ROLES_PATH`` then ``$ANSIBLE_ROLES_PATH`` (colon-separated), the roles that
 ship with dockyard, then the playbook's own directory. A name with a ``/`` is a path.
+``dockyard.NAME`` names a built-in role only (``dockyard.swarm``), whatever else is found
+on the path.
 
 As in Ansible, the ``roles:`` of a play run each role once: a role listed twice, or
 reached twice as a dependency, runs again only when its parameters, conditions, tags or
@@ -61,7 +63,13 @@ def role_search_paths(playbook_dir: Path) -> tuple[Path, ...]:
 
 
 def find_role(name: str, search: Sequence[Path]) -> Path | None:
-    """The directory of role ``name``: the first ``ROOT/name`` that is a directory."""
+    """The directory of role ``name``: the first ``ROOT/name`` that is a directory.
+
+    ``dockyard.NAME`` is the built-in role NAME, looked up in :data:`BUILTIN_ROLES` only.
+    """
+    if name.startswith("dockyard.") and "/" not in name:
+        search = (BUILTIN_ROLES,)
+        name = name.removeprefix("dockyard.")
     for root in search:
         candidate = (root / name).expanduser()
         if candidate.is_dir():

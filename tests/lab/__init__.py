@@ -7,11 +7,12 @@ docs/lab.md tells how it all works and how fast it is. Command line: `python -m 
 from __future__ import annotations
 
 from tests.lab.docker import LabError
-from tests.lab.host import SSH_HOST, SYSTEMD_HOST, HostKind, LabHost
+from tests.lab.host import DOCKER_HOST, SSH_HOST, SYSTEMD_HOST, HostKind, LabHost
 from tests.lab.image import Recipe
 from tests.lab.lab import Lab, remove_stale_containers
 
 __all__ = [
+    "DOCKER_HOST",
     "SSH_HOST",
     "SYSTEMD_HOST",
     "HostKind",

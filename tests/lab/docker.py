@@ -9,7 +9,9 @@ Containers of the lab carry labels, so leftovers of a crashed run can be found a
     dockyard.lab=<session>          one label value per `Lab` (test session, bench run, `up`)
     dockyard.lab.host=<name>        lab01, lab02, ...
     dockyard.lab.owner-pid=<pid>    the process that owns them (absent for `up`: kept hosts)
-    dockyard.lab.kind=<kind>        ssh (the only kind so far; see HostKind)
+    dockyard.lab.kind=<kind>        ssh or docker (see HostKind)
+
+Networks a Lab creates (`Lab.create_network`) carry the session and owner labels too.
 """
 
 from __future__ import annotations
@@ -110,13 +112,30 @@ def find_containers(session: str | None = None) -> list[dict[str, str]]:
 
 def stale_containers() -> list[str]:
     """Ids of lab containers whose owner process is gone (a crashed or killed test run)."""
-    stale = []
-    for row in find_containers():
-        labels = dict(item.split("=", 1) for item in row["labels"].split(",") if "=" in item)
-        owner = labels.get(OWNER_LABEL, "")
-        if owner.isdigit() and not _is_alive(int(owner)):
-            stale.append(row["id"])
-    return stale
+    return [row["id"] for row in find_containers() if _is_stale(row["labels"])]
+
+
+def stale_networks() -> list[str]:
+    """Names of lab networks whose owner process is gone."""
+    result = docker("network", "ls", "--filter", f"label={SESSION_LABEL}", "--format", "{{json .}}")
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return [row["Name"] for row in rows if _is_stale(row.get("Labels", ""))]
+
+
+def _is_stale(labels_text: str) -> bool:
+    labels = dict(item.split("=", 1) for item in labels_text.split(",") if "=" in item)
+    owner = labels.get(OWNER_LABEL, "")
+    return owner.isdigit() and not _is_alive(int(owner))
+
+
+def remove_networks(names: Sequence[str]) -> None:
+    """`docker network rm` the given networks; ones already gone are not an error."""
+    if not names:
+        return
+    result = docker("network", "rm", *names, check=False)
+    errors = [line for line in result.stderr.splitlines() if line.strip() and "not found" not in line]
+    if result.returncode != 0 and errors:
+        raise LabError(f"could not remove lab networks: {'; '.join(errors)}")
 
 
 def remove_containers(containers: Sequence[str]) -> None:

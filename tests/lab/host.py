@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.lab.docker import LabError, docker
-from tests.lab.image import SSH_HOST_RECIPE, SYSTEMD_HOST_RECIPE, Recipe
+from tests.lab.image import DOCKER_HOST_RECIPE, SSH_HOST_RECIPE, SYSTEMD_HOST_RECIPE, Recipe
 
 EXEC_LOG = "/var/log/dockyard-exec.log"
 SSHD_DISABLED = "/run/dockyard-lab/sshd.disabled"
@@ -30,10 +30,12 @@ class HostKind:
     """What a lab host is made of: its image recipe and how its container runs.
 
     `SSH_HOST`: a plain sshd host (lab-init is PID 1). `SYSTEMD_HOST`: systemd is PID 1
-    and starts sshd. Not `--privileged`: Docker 20.10 then asks for every capability and
-    fails here (this machine's bounding set lacks CAP_SYS_RESOURCE), so it gets all
-    capabilities but that one, no seccomp/AppArmor filter, its own cgroup namespace
-    (systemd 252 works with the host's cgroup v1 hierarchies, read-only) and tmpfs on /run.
+    and starts sshd (tmpfs on /run; systemd 252 works with the host's cgroup v1 hierarchies,
+    read-only). `DOCKER_HOST`: Debian's docker.io and its own dockerd (started at boot by
+    lab-init-docker, data on an anonymous volume removed with the container), for Swarm tests.
+    None is `--privileged`: Docker 20.10 then asks for every capability and fails here (this
+    machine's bounding set lacks CAP_SYS_RESOURCE), so they get all capabilities but that
+    one, no seccomp/AppArmor filter and their own cgroup namespace.
     """
 
     name: str
@@ -51,6 +53,17 @@ SYSTEMD_HOST = HostKind(
         "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
         "--cgroupns", "private", "--tmpfs", "/run", "--tmpfs", "/run/lock",
         "--stop-signal", "SIGRTMIN+3", "--entrypoint", "/sbin/init",
+    ),
+)  # fmt: skip
+
+DOCKER_HOST = HostKind(
+    name="docker",
+    recipe=DOCKER_HOST_RECIPE,
+    run_args=(
+        "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
+        "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+        "--security-opt", "systempaths=unconfined", "--cgroupns", "private",
+        "--device-cgroup-rule", "a *:* rwm", "--volume", "/var/lib/docker",
     ),
 )  # fmt: skip
 
@@ -110,6 +123,15 @@ class LabHost:
         )
         time.sleep(0.2)  # sshd re-executes itself on SIGHUP; let the old listener go
         self.wait_for_ssh()
+
+    def wait_for_dockerd(self, timeout: float = 60.0) -> None:
+        """Return once the host's own dockerd answers (docker hosts); `LabError` with its log if not."""
+        deadline = time.monotonic() + timeout
+        while self.exec("docker info --format '{{.ServerVersion}}'", timeout=30).returncode != 0:
+            if time.monotonic() > deadline:
+                log = self.exec("tail -n 15 /var/log/docker.log /var/log/lab-init-docker.log").stdout
+                raise LabError(f"{self.name}: dockerd did not answer within {timeout:g}s:\n{log}")
+            time.sleep(0.5)
 
     def stop_sshd(self) -> None:
         """Stop sshd and drop its sessions: connections are refused until `start_sshd`."""

@@ -1,8 +1,9 @@
 """The lab host image: built once from a recipe directory, then reused by content hash.
 
 A recipe is a directory (tests/lab/image/ for plain SSH hosts, tests/lab/image-systemd/
-for hosts with systemd as PID 1) holding `build.sh` and everything it reads; a variant also
-names the directories it builds on (`includes`), which are hashed with it. The image tag is `<name>:<first 12 hex digits of a SHA-256 over
+for hosts with systemd as PID 1, tests/lab/image-docker/ for docker hosts) holding `build.sh`
+and everything it reads; a variant also names the directories it builds on (`includes`),
+which are hashed with it. The image tag is `<name>:<first 12 hex digits of a SHA-256 over
 the recipe's files>`, so editing any file of the recipe makes the next run build a new
 image, and an unchanged recipe is found again with `docker image inspect` in
 milliseconds. Builds are serialized with a file lock, so parallel test workers
@@ -58,6 +59,9 @@ class Recipe:
 SSH_HOST_RECIPE = Recipe(name="dockyard-lab", directory=IMAGE_DIR)
 SYSTEMD_HOST_RECIPE = Recipe(
     name="dockyard-lab-systemd", directory=IMAGE_DIR.with_name("image-systemd"), includes=(IMAGE_DIR,)
+)
+DOCKER_HOST_RECIPE = Recipe(
+    name="dockyard-lab-docker", directory=IMAGE_DIR.with_name("image-docker"), includes=(IMAGE_DIR,)
 )
 
 

@@ -7,6 +7,9 @@
     ...
     lab.stop()                              # removes exactly these containers
 
+    net = lab.create_network("swarm")       # a bridge of this Lab alone, no route beyond it
+    nodes = lab.start(3, kind=DOCKER_HOST, network=net)   # privileged, own dockerd
+
 A Lab owns a workdir holding its SSH key pair (ed25519, authorized for `dockyard` and
 `pwuser` on every host it starts) and build logs. Its containers are labelled with the
 Lab's session id and owner PID (see tests/lab/docker.py), so `python -m tests.lab down
@@ -55,6 +58,7 @@ class Lab:
         self.session = session or uuid.uuid4().hex[:8]
         self.owner_pid = None if keep else os.getpid()
         self.hosts: list[LabHost] = []
+        self.networks: list[str] = []
         self._next_index = 1
         workdir.mkdir(parents=True, exist_ok=True)
         self.key_path = workdir / "id_ed25519"
@@ -71,10 +75,39 @@ class Lab:
         """The image tag for `kind`, built first if Docker lacks it (progress on stderr)."""
         return ensure_image(kind.recipe, self.workdir)
 
+    def create_network(self, name: str) -> str:
+        """A Docker bridge network of this Lab alone, removed by `stop()`; returns its name.
+
+        It is `--internal`: its containers reach each other and the machine running the
+        tests reaches them, but nothing is forwarded beyond the bridge (no route out), so
+        dockerds and Swarms inside docker hosts talk only among themselves.
+        """
+        full = f"{self.name_prefix}-{self.session}-{name}"
+        labels = [f"{dk.SESSION_LABEL}={self.session}"]
+        if self.owner_pid is not None:
+            labels.append(f"{dk.OWNER_LABEL}={self.owner_pid}")
+        dk.docker("network", "create", "--driver", "bridge", "--internal",
+                  *(arg for label in labels for arg in ("--label", label)), full)  # fmt: skip
+        self.networks.append(full)
+        return full
+
+    def remove_network(self, name: str) -> None:
+        """Remove one of this Lab's networks now (its hosts first: see `remove`)."""
+        dk.remove_networks([name])
+        self.networks = [network for network in self.networks if network != name]
+
     def start(
-        self, count: int, *, privileged: bool = False, kind: HostKind = SSH_HOST
+        self,
+        count: int,
+        *,
+        privileged: bool = False,
+        kind: HostKind = SSH_HOST,
+        network: str | None = None,
     ) -> list[LabHost]:
-        """Start `count` hosts in parallel and return them once each one's sshd answers."""
+        """Start `count` hosts in parallel and return them once each one's sshd answers.
+
+        `network` (from `create_network`) puts them on that bridge instead of Docker's default.
+        """
         if count < 1:
             raise LabError(f"cannot start {count} hosts")
         image = self.ensure_image(kind)
@@ -82,7 +115,7 @@ class Lab:
         self._next_index += count
         started = time.monotonic()
         with ThreadPoolExecutor(max_workers=min(count, START_PARALLELISM)) as pool:
-            runs = list(pool.map(lambda n: self._run(n, image, kind, privileged), names))
+            runs = list(pool.map(lambda n: self._run(n, image, kind, privileged, network), names))
         containers = [c for c in runs if c is not None]
         hosts = self.adopt(containers)
         if len(containers) < count:
@@ -121,8 +154,10 @@ class Lab:
         self.hosts = [host for host in self.hosts if host.container not in gone]
 
     def stop(self) -> None:
-        """Remove exactly the containers this Lab started (the others are left alone)."""
+        """Remove exactly the containers and networks this Lab made (the others are left alone)."""
         self.remove(list(self.hosts))
+        dk.remove_networks(self.networks)
+        self.networks = []
 
     def write_inventory(
         self,
@@ -148,7 +183,9 @@ class Lab:
     def _host_name(self, index: int) -> str:
         return f"lab{index:02d}"
 
-    def _run(self, name: str, image: str, kind: HostKind, privileged: bool) -> str | None:
+    def _run(
+        self, name: str, image: str, kind: HostKind, privileged: bool, network: str | None
+    ) -> str | None:
         """`docker run` one host; returns its container id, or None after printing why not."""
         labels = [f"{dk.SESSION_LABEL}={self.session}", f"{dk.HOST_LABEL}={name}"]
         labels.append(f"{dk.KIND_LABEL}={kind.name}")
@@ -159,6 +196,8 @@ class Lab:
         args += [arg for label in labels for arg in ("--label", label)]
         if privileged or kind.privileged:
             args.append("--privileged")
+        if network is not None:
+            args += ["--network", network]
         result = dk.docker(*args, *kind.run_args, image, check=False)
         if result.returncode != 0:
             print(f"lab: starting {name} failed: {result.stderr.strip()}", file=sys.stderr)
@@ -173,9 +212,10 @@ def _by_number(labels: dict[str, str]) -> tuple[int, str]:
 
 
 def remove_stale_containers() -> int:
-    """Remove lab containers whose owner process has died; return how many there were."""
+    """Remove lab containers (then networks) whose owner process has died; return how many containers."""
     stale = dk.stale_containers()
     dk.remove_containers(stale)
+    dk.remove_networks(dk.stale_networks())
     return len(stale)
 
 

@@ -10,7 +10,8 @@ import pytest
 from dockyard.errors import DockyardError
 from dockyard.playbook.load import load_include, load_playbook, load_role
 from dockyard.playbook.model import Play, iter_tasks
-from dockyard.playbook.roles import BUILTIN_ROLES, role_search_paths, run_order
+from dockyard.playbook.roles import BUILTIN_ROLES, find_role, role_search_paths, run_order
+from tests.integration.cli import REPO, run_dockyard
 
 
 def write(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -216,3 +217,17 @@ def test_include_role_handlers_count_in_every_play(tmp_path: Path) -> None:
     playbook = load_playbook(write(tmp_path, {
         **WEB_ROLE, "site.yml": play.format(group="a") + play.format(group="b")}))
     assert [p.hosts for p in playbook.plays] == ["a", "b"]
+
+
+def test_builtin_roles_ship_with_the_package_and_answer_to_dockyard_names(tmp_path: Path) -> None:
+    search = role_search_paths(tmp_path)
+    (tmp_path / "roles" / "swarm").mkdir(parents=True)  # a project role of the same name
+    for name in ("container_runtime", "swarm", "swarm_check", "k3s"):
+        assert find_role(f"dockyard.{name}", search) == (BUILTIN_ROLES / name).resolve()
+    assert find_role("swarm", search) == (tmp_path / "roles" / "swarm").resolve()
+    assert find_role("dockyard.nosuchrole", search) is None
+
+
+def test_swarm_example_playbook_loads_with_the_builtin_roles() -> None:
+    result = run_dockyard("check-syntax", str(REPO / "playbooks" / "swarm.yml"))
+    assert result.returncode == 0, result.stderr
