@@ -55,10 +55,15 @@ KNOWN_AFTER = """\
     - name: read the kernel
       command: uname -r
       register: kernel
+      changed_when: false
     - name: record it
       copy: {dest: /tmp/kernel.txt, content: "{{ kernel.stdout }}\\n"}
     - name: stamp
       copy: {dest: /tmp/stamp.txt, content: "stamp\\n"}
+    - name: run the installer
+      shell: echo installed > /tmp/installed
+    - name: after the installer
+      copy: {dest: /tmp/after.txt, content: "after\\n"}
 """
 
 
@@ -195,6 +200,8 @@ def test_plan_marks_values_known_after_apply_and_the_tasks_that_need_them(
     assert record["status"] == "unknown" and record["depends_on"] == "read the kernel"
     assert "kernel.stdout is known only after apply" in record["reason"]
     assert tasks["stamp"]["status"] == "changed" and not tasks["stamp"]["known_after_apply"]
-    assert "**3 to change on 1 host (2 known after apply), 0 unreachable**" in planned.stdout
+    after = tasks["after the installer"]  # a command that may change anything ran before it
+    assert after["status"] == "unknown" and after["depends_on"] == "run the installer"
+    assert "**5 to change on 1 host (4 known after apply), 0 unreachable**" in planned.stdout
     assert "_known after apply: kernel.stdout" in planned.stdout
-    assert "No such file" in host.exec("ls /tmp/kernel.txt /tmp/stamp.txt").stderr
+    assert "No such file" in host.exec("ls /tmp/kernel.txt /tmp/stamp.txt /tmp/installed").stderr
