@@ -5,6 +5,7 @@
     world         flavors dy.small/medium/large, network dy-net (192.0.2.0/24), external network
                   dy-ext (198.51.100.0/24) with a router, made once and kept (test infrastructure,
                   like a real cloud's), plus the session's image file and names
+    key           a fresh public key; afterwards, a safety net removes what a failed test left
     os_env        OS_CLIENT_CONFIG_FILE / OS_CLOUD pointing at the cloud (the OpenStack way)
 
 Every address here is in a documentation range and only exists inside Neutron: nothing is
@@ -20,11 +21,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from dockyard.vm.openstack.resources import keypair_name
 from tests.cloud import Cloud, CloudError
 
 FLAVORS = (("dy.small", 1, 500, 1), ("dy.medium", 1, 1000, 2), ("dy.large", 2, 2000, 3))
 NETWORK, EXTERNAL, ROUTER = "dy-net", "dy-ext", "dy-router"
+
+
+def public_key() -> str:
+    key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH)
+    return key.decode() + " dockyard-test"
 
 
 @dataclass(frozen=True)
@@ -88,3 +97,18 @@ def world(cloud: Cloud, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wo
 def os_env(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
     for key, value in cloud.env().items():
         monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def key(world: World) -> Iterator[str]:
+    """A fresh public key; afterwards, a safety net removes whatever a failed test left in the lab."""
+    public = public_key()
+    yield public
+    conn = world.conn
+    for server in conn.compute.servers(details=True):
+        if server.name.startswith(f"{world.lab}-"):
+            conn.compute.delete_server(server)
+            conn.compute.wait_for_delete(server, wait=120)
+    for group in conn.network.security_groups(name=f"dockyard-{world.lab}"):
+        conn.network.delete_security_group(group)
+    conn.compute.delete_keypair(keypair_name(public), ignore_missing=True)
