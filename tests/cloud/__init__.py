@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.lab.docker import _is_alive
+
 __all__ = ["CLOUD_NAME", "Cloud", "CloudError"]
 
 HERE = Path(__file__).resolve().parent
@@ -38,16 +40,6 @@ LOCK_FILE = Path("/tmp/dockyard-cloud.lock")
 
 class CloudError(Exception):
     """The test cloud could not be set up, started or stopped (the message says which log)."""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 @dataclass
@@ -86,7 +78,7 @@ class Cloud:
             pid = int((self.run_dir / f"{service}.pid").read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _pid_alive(pid) else None
+        return pid if _is_alive(pid) else None
 
     def is_running(self) -> bool:
         return all(self.pid(service) is not None for service in SERVICES)
@@ -142,7 +134,7 @@ class Cloud:
         finally:
             marker.unlink(missing_ok=True)
             with self._locked():
-                others = [path for path in users.iterdir() if path.name.isdigit() and _pid_alive(int(path.name))]
+                others = [path for path in users.iterdir() if path.name.isdigit() and _is_alive(int(path.name))]
                 stop = owner_flag.exists() and not others
             if stop:
                 self.down()

@@ -57,6 +57,27 @@ spawn() {
 
 mysql_root() { mariadb --protocol=socket -S "$RUN/mysqld.sock" -uroot "$@"; }
 
+# uwsgi_ini PORT THREADS APP ENV : the uwsgi config of keystone / placement
+uwsgi_ini() { cat <<EOF
+[uwsgi]
+plugins = python3
+http-socket = 127.0.0.1:$1
+master = true
+processes = 1
+threads = $2
+enable-threads = true
+lazy-apps = true
+die-on-term = true
+no-orphans = true
+buffer-size = 65535
+need-app = true
+# uwsgi's http-socket does not do keep-alive; tell clients not to reuse the connection
+add-header = Connection: close
+wsgi-file = $LAB/wsgi/$3.py
+env = $4
+EOF
+}
+
 write_configs() {
   mkdir -p "$ETC"/{keystone,glance,placement,nova,neutron/plugins/ml2,rabbitmq} "$LOG" "$RUN" \
            "$DATA"/{mysql,rabbitmq,keystone/fernet-keys,keystone/credential-keys,glance/images,glance/staging,glance/tasks,nova/instances,neutron,locks}
@@ -137,24 +158,7 @@ key_repository = $DATA/keystone/credential-keys
 enabled = true
 backend = dogpile.cache.memory
 EOF
-  cat > "$ETC/keystone/uwsgi.ini" <<EOF
-[uwsgi]
-plugins = python3
-http-socket = 127.0.0.1:5000
-master = true
-processes = 1
-threads = 8
-enable-threads = true
-lazy-apps = true
-die-on-term = true
-no-orphans = true
-buffer-size = 65535
-need-app = true
-# uwsgi's http-socket does not do keep-alive; tell clients not to reuse the connection
-add-header = Connection: close
-wsgi-file = $LAB/wsgi/keystone.py
-env = OS_KEYSTONE_CONFIG_FILES=$ETC/keystone/keystone.conf
-EOF
+  uwsgi_ini 5000 8 keystone "OS_KEYSTONE_CONFIG_FILES=$ETC/keystone/keystone.conf" > "$ETC/keystone/uwsgi.ini"
 
   # ---------------- Glance ----------------
   cat > "$ETC/glance/glance-api.conf" <<EOF
@@ -192,24 +196,7 @@ auth_strategy = keystone
 connection = $DB/placement
 $(authtoken placement)
 EOF
-  cat > "$ETC/placement/uwsgi.ini" <<EOF
-[uwsgi]
-plugins = python3
-http-socket = 127.0.0.1:8778
-master = true
-processes = 1
-threads = 4
-enable-threads = true
-lazy-apps = true
-die-on-term = true
-no-orphans = true
-buffer-size = 65535
-need-app = true
-# uwsgi's http-socket does not do keep-alive; tell clients not to reuse the connection
-add-header = Connection: close
-wsgi-file = $LAB/wsgi/placement.py
-env = OS_PLACEMENT_CONFIG_DIR=$ETC/placement
-EOF
+  uwsgi_ini 8778 4 placement "OS_PLACEMENT_CONFIG_DIR=$ETC/placement" > "$ETC/placement/uwsgi.ini"
 
   # ---------------- Neutron (ML2, no agents) ----------------
   cat > "$ETC/neutron/neutron.conf" <<EOF
