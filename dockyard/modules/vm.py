@@ -43,7 +43,7 @@ from dockyard.modules.args import arg, validate
 from dockyard.modules.base import ModuleContext, ResourceModule
 from dockyard.modules.registry import register
 from dockyard.modules.step import Action, Diff, Step
-from dockyard.vm.base import Provider, open_provider
+from dockyard.vm.base import Provider, open_provider, resolve_spec
 from dockyard.vm.plan import VmChange, VmOp, plan_vm
 from dockyard.vm.spec import SshAddress, VmSpec, VmState
 
@@ -125,9 +125,11 @@ def specs_from_args(args: VmArgs) -> list[VmSpec]:
 
 @dataclass(frozen=True)
 class VmRead:
-    """What the providers have now, by machine name (None: no such machine)."""
+    """What the providers have now, by machine name (None: no such machine), and each
+    declaration as its provider resolved it (see ``resolve_spec``)."""
 
     states: Mapping[str, VmState | None] = field(default_factory=dict)
+    specs: Mapping[str, VmSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -175,16 +177,18 @@ class VmModule(ResourceModule[VmArgs, VmRead]):
     Args = VmArgs
 
     def read(self, args: VmArgs, ctx: ModuleContext) -> VmRead:
-        specs = specs_from_args(args)
         with _Providers() as providers:
-            return VmRead({spec.name: providers.for_spec(spec).read(spec) for spec in specs})
+            specs = [resolve_spec(providers.for_spec(spec), spec) for spec in specs_from_args(args)]
+            return VmRead({spec.name: providers.for_spec(spec).read(spec) for spec in specs},
+                          {spec.name: spec for spec in specs})
 
     def desired(self, args: VmArgs, ctx: ModuleContext) -> VmRead:
         return VmRead({spec.name: None for spec in specs_from_args(args)})
 
     def steps(self, current: VmRead, desired: VmRead, args: VmArgs) -> list[Step]:
         steps = []
-        for spec in specs_from_args(args):
+        for declared in specs_from_args(args):
+            spec = current.specs.get(declared.name, declared)
             for change in plan_vm(spec, current.states.get(spec.name), adopt=args.adopt):
                 steps.append(Step(_ACTIONS.get(change.op, Action.UPDATE), change.summary, command="",
                                   diff=_change_diff(change), operation=VmOperation(spec, change)))
@@ -197,10 +201,13 @@ class VmModule(ResourceModule[VmArgs, VmRead]):
     def apply(self, args: VmArgs, steps: Sequence[Step], ctx: ModuleContext) -> dict[str, Any]:
         specs = specs_from_args(args)
         by_machine: dict[str, list[VmChange]] = {spec.name: [] for spec in specs}
+        resolved: dict[str, VmSpec] = {}
         for step in steps:
             operation = step.operation
             assert isinstance(operation, VmOperation)
             by_machine[operation.spec.name].append(operation.change)
+            resolved[operation.spec.name] = operation.spec
+        specs = [resolved.get(spec.name, spec) for spec in specs]
         with _Providers() as providers:
             for spec in specs:  # open every provider up front, in this thread
                 providers.for_spec(spec)

@@ -9,6 +9,11 @@ A provider is what turns :class:`~dockyard.vm.spec.VmSpec` declarations into mac
     owned(lab)              -> [VmState]        every dockyard-owned machine (dynamic inventory)
     close()                                     release the API connection
 
+Optional: ``resolve(spec) -> VmSpec`` (read-only) says what a declaration means on this
+provider before planning, e.g. OpenStack replaces cpus/memory/disk by those of the flavor the
+declaration selects, so that a re-run compares flavor with flavor. Without it the
+declaration is planned as written (:func:`resolve_spec`).
+
 Providers are found by name (``libvirt``, ``openstack``) and imported only when used, so
 ``import dockyard`` never needs libvirt-python or openstacksdk.
 
@@ -28,7 +33,7 @@ from dockyard.source import did_you_mean
 from dockyard.vm.plan import VmChange
 from dockyard.vm.spec import SshAddress, VmSpec, VmState
 
-__all__ = ["PROVIDERS", "Progress", "Provider", "open_provider"]
+__all__ = ["PROVIDERS", "Progress", "Provider", "open_provider", "resolve_spec"]
 
 #: Receives one line of progress ("vm1: waiting for ssh (23 s)").
 Progress = Callable[[str], None]
@@ -52,6 +57,12 @@ class Provider(Protocol):
     def owned(self, lab: str | None = None) -> list[VmState]: ...
 
     def close(self) -> None: ...
+
+
+def resolve_spec(provider: Provider, spec: VmSpec) -> VmSpec:
+    """The declaration as ``provider`` understands it (its optional ``resolve``), for planning."""
+    resolve: Callable[[VmSpec], VmSpec] | None = getattr(provider, "resolve", None)
+    return resolve(spec) if resolve is not None else spec
 
 
 def open_provider(name: str, options: Mapping[str, Any]) -> Provider:

@@ -4,6 +4,7 @@
 plan logic is unit-tested once, as data. A provider only reads (``VmState``) and applies
 (:class:`VmChange`). Order of the changes: stop first, then metadata, seed, size and disk,
 start last, so that a change needing a stopped machine never surprises a running one.
+A machine the provider found ``failed`` (a create that never finished) is replaced whole.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = ["VmChange", "VmOp", "plan_vm"]
 class VmOp(StrEnum):
     CREATE = "create"
     REPLACE = "replace"
+    REPAIR = "repair"
     RESEED = "reseed"
     RESIZE = "resize"
     GROW_DISK = "grow-disk"
@@ -73,6 +75,10 @@ def plan_vm(spec: VmSpec, current: VmState | None, *, adopt: bool = False) -> li
     if spec.state == "absent":
         return [VmChange(VmOp.DELETE, name, f"delete vm {name} (and its disk and seed)",
                          before=_found(current))]
+    if current.status == "failed":
+        return [VmChange(VmOp.REPLACE, name,
+                         f"replace vm {name}: {current.fault or 'its create did not finish'}",
+                         restart=True, before=_found(current), after=_declared(spec))]
     if current.image and spec.image and current.image != spec.image:
         return [VmChange(VmOp.REPLACE, name,
                          f"replace vm {name}: image {current.image} -> {spec.image} (its disk is recreated)",
@@ -88,6 +94,9 @@ def plan_vm(spec: VmSpec, current: VmState | None, *, adopt: bool = False) -> li
             VmOp.UPDATE_METADATA, name, f"update inventory metadata of vm {name}",
             before={"groups": list(current.groups), "vars": dict(current.host_vars)},
             after={"groups": list(spec.groups), "vars": dict(spec.host_vars)}))
+    if current.drift:
+        changes.append(VmChange(VmOp.REPAIR, name, f"repair what vm {name} depends on: {'; '.join(current.drift)}",
+                                before={"drift": list(current.drift)}, after={"drift": []}))
     if current.seed_hash != spec.seed_hash():
         changes.append(VmChange(
             VmOp.RESEED, name,

@@ -23,12 +23,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["OWNER", "SshAddress", "VmSpec", "VmState", "VmStatus", "seed_hash"]
+__all__ = ["OWNER", "FoundStatus", "SshAddress", "VmSpec", "VmState", "VmStatus", "seed_hash"]
 
 #: The owner every dockyard-made machine carries; anything else is never touched.
 OWNER = "dockyard"
 
 VmStatus = Literal["running", "stopped", "absent"]
+#: What a provider can find: a declared status, or ``failed`` (a create that never finished,
+#: or a machine the provider reports as broken; the plan replaces it).
+FoundStatus = Literal["running", "stopped", "absent", "failed"]
 
 
 @dataclass(frozen=True)
@@ -97,10 +100,13 @@ def seed_hash(spec: VmSpec) -> str:
 @dataclass(frozen=True)
 class VmState:
     """A machine as a provider read it. ``owner``/``lab``/``seed_hash``/``groups``/
-    ``host_vars`` come from the machine's own metadata; empty when it has none."""
+    ``host_vars`` come from the machine's own metadata; empty when it has none.
+    ``fault`` says why a ``failed`` machine failed; ``drift`` names provider-side resources
+    the machine depends on that no longer match the declaration (a security group rule
+    someone removed), each as a short phrase for the plan."""
 
     name: str
-    status: VmStatus
+    status: FoundStatus
     cpus: int
     memory_mib: int
     disk_gib: int
@@ -113,6 +119,8 @@ class VmState:
     host_vars: Mapping[str, Any] = field(default_factory=dict)
     address: SshAddress | None = None
     provider_id: str = ""
+    fault: str = ""
+    drift: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property

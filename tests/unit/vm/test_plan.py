@@ -100,3 +100,18 @@ def test_seed_hash_ignores_key_whitespace_and_order_but_not_content() -> None:
     assert one.seed_hash() == replace(SPEC, ssh_keys=(keys[1] + "\n", keys[0])).seed_hash()
     assert one.seed_hash() != replace(SPEC, ssh_keys=keys[:1]).seed_hash()
     assert replace(SPEC, hostname="").seed_hash() == replace(SPEC, hostname="node1").seed_hash()
+
+
+def test_a_failed_create_is_replaced_whole_or_deleted() -> None:
+    failed = found(status="failed", fault="its create did not finish (server s1 left BUILD)")
+    changes = plan_vm(SPEC, failed)
+    assert [(change.op, change.summary) for change in changes] == [
+        (VmOp.REPLACE, "replace vm node1: its create did not finish (server s1 left BUILD)")]
+    assert ops(replace(SPEC, state="absent"), failed) == [(VmOp.DELETE, False)]
+
+
+def test_drift_of_what_the_machine_depends_on_is_repaired_without_restart() -> None:
+    drifted = found(drift=("security group dockyard-lab1 lacks 6443/tcp from members",))
+    changes = plan_vm(SPEC, drifted)
+    assert [(change.op, change.restart) for change in changes] == [(VmOp.REPAIR, False)]
+    assert "lacks 6443/tcp" in changes[0].summary
