@@ -53,7 +53,7 @@ exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachab
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dockyard.cli import check, facts, inventory, modules, play
+    from dockyard.cli import check, facts, image, inventory, modules, play
 
     parser = argparse.ArgumentParser(
         prog="dockyard",
@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dockyard {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (inventory, facts, play, check, modules):
+    for module in (inventory, facts, play, check, modules, image):
         module.register(subparsers)
     return parser
 
