@@ -35,13 +35,14 @@ A second build of the same recipe prints the cached path at once (use --force to
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("image", help="base images for VMs",
                                    description="Base images for the vm module.")
-    commands = parser.add_subparsers(dest="image_command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="image_command", metavar="{build}", required=True)
     build = commands.add_parser("build", help="build a bootable Debian qcow2 from the Debian archive",
                                 description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("--suite", default="bookworm", help="Debian suite (default: bookworm)")
-    build.add_argument("--mirror", default="http://deb.debian.org/debian", help="Debian archive mirror")
-    build.add_argument("--security-mirror", default="http://deb.debian.org/debian-security")
+    build.add_argument("--source", action="append", default=[], metavar="LINE",
+                       help="an apt source line 'deb URL SUITE main' (repeatable; default: mmdebstrap's "
+                       "sources for the suite)")
     build.add_argument("--with-docker", action="store_true", help="preinstall docker.io")
     build.add_argument("--seed-reader", choices=("dockyard-seed", "cloud-init"), default="dockyard-seed",
                        help="what reads the NoCloud seed at first boot (default: dockyard-seed, faster)")
@@ -57,7 +58,7 @@ def register(subparsers: Any) -> None:
 def run_build(args: argparse.Namespace) -> int:
     from dockyard.vm.image_build import ImageRecipe, build_image, image_path
 
-    recipe = ImageRecipe(suite=args.suite, mirror=args.mirror, security_mirror=args.security_mirror,
+    recipe = ImageRecipe(suite=args.suite, sources=tuple(args.source),
                          with_docker=args.with_docker, seed_reader=args.seed_reader, size_gib=args.size,
                          packages=tuple(args.package))
     started = time.monotonic()

@@ -76,8 +76,8 @@ class ImageRecipe:
     """What goes into a built image; its hash names the cached file."""
 
     suite: str = "bookworm"
-    mirror: str = "http://deb.debian.org/debian"
-    security_mirror: str = "http://deb.debian.org/debian-security"
+    #: apt source lines ("deb URL SUITE main"); empty: mmdebstrap's defaults for the suite
+    sources: tuple[str, ...] = ()
     with_docker: bool = False
     seed_reader: str = "dockyard-seed"
     size_gib: int = 4
@@ -152,12 +152,10 @@ def _run(argv: Sequence[str], log: Log) -> None:
 
 def _build(recipe: ImageRecipe, work: Path, target: Path, log: Log) -> None:
     root = work / "rootfs"
-    log(f"mmdebstrap {recipe.suite} ({len(recipe.packages_to_install())} packages) from {recipe.mirror}")
+    log(f"mmdebstrap {recipe.suite} ({len(recipe.packages_to_install())} packages)")
     _run(["mmdebstrap", "--variant=minbase", "--mode=root",
           f"--include={','.join(recipe.packages_to_install())}",
-          "--aptopt=Acquire::Check-Valid-Until \"false\"", recipe.suite, str(root),
-          f"deb {recipe.mirror} {recipe.suite} main", f"deb {recipe.mirror} {recipe.suite}-updates main",
-          f"deb {recipe.security_mirror} {recipe.suite}-security main"], log)
+          "--aptopt=Acquire::Check-Valid-Until \"false\"", recipe.suite, str(root), *recipe.sources], log)
     log("configuring the root filesystem")
     _configure(recipe, root)
     raw = work / "disk.raw"

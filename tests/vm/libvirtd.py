@@ -53,6 +53,10 @@ def start() -> list[str]:
         if shutil.which(tool) is None:
             raise HarnessError(f"{tool} is missing: run ./dev setup (apt: libvirt-daemon, "
                                "libvirt-daemon-driver-qemu, libvirt-clients, qemu-system-x86)")
+    groups = subprocess.run(["id", "-nG", "libvirt-qemu"], capture_output=True, text=True)
+    if groups.returncode != 0 or "kvm" not in groups.stdout.split():
+        raise HarnessError("user libvirt-qemu is missing or not in group kvm: run ./dev setup "
+                           "(libvirtd would re-probe QEMU on every call)")
     if AUTOSTART.is_dir() and any(AUTOSTART.iterdir()):
         raise HarnessError(f"refusing to start libvirtd: a libvirt network is marked autostart in {AUTOSTART}")
     RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -64,10 +68,11 @@ def start() -> list[str]:
         if _pid(daemon) is None:
             subprocess.run([daemon, "-d", "-p", str(RUN_DIR / f"{daemon}.pid")], check=True, env=env)
             started.append(daemon)
-    for _ in range(150):
+    deadline = time.monotonic() + 180  # the first start probes QEMU's capabilities: slow on a busy host
+    while time.monotonic() < deadline:
         if answers():
             return started
-        time.sleep(0.2)
+        time.sleep(0.5)
     raise HarnessError(f"libvirtd started but does not answer on {URI}; see {RUN_DIR}/libvirtd.log")
 
 
@@ -81,9 +86,9 @@ def stop(daemons: list[str] | tuple[str, ...] = DAEMONS) -> list[str]:
         if pid is None:
             continue
         os.kill(pid, signal.SIGTERM)
-        for _ in range(100):
+        for attempt in range(600):
             try:
-                os.kill(pid, 0)
+                os.kill(pid, signal.SIGKILL if attempt == 300 else 0)  # 30 s to exit cleanly
             except OSError:
                 break
             time.sleep(0.1)

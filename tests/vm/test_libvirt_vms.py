@@ -40,7 +40,7 @@ def write_playbook(lab: VmLab, name: str, plays: list[dict[str, Any]]) -> Path:
 
 def play(lab: VmLab, playbook: Path, *extra: str, timeout: float = 1500) -> subprocess.CompletedProcess[str]:
     done = run_dockyard("play", str(playbook), "--private-key", str(lab.key), *SSH_OPTIONS, *extra,
-                        timeout=timeout)
+                        cwd=lab.work, timeout=timeout)  # cwd: no ./inventory of the checkout joins in
     lab.record_boot(done.stdout)
     return done
 
@@ -103,7 +103,7 @@ def test_two_vms_play_reapply_resize_destroy(vm_lab: VmLab) -> None:
 
     inventory = vm_lab.work / "libvirt.yml"
     inventory.write_text(yaml.safe_dump({"plugin": "libvirt", "uri": vm_lab.uri, "lab": vm_lab.name}))
-    listed = run_dockyard("inventory", "-i", str(inventory), "--list")
+    listed = run_dockyard("inventory", "-i", str(inventory), "--list", cwd=vm_lab.work)
     assert listed.returncode == 0, listed.stderr
     data = json.loads(listed.stdout)
     assert sorted(data["web"]["hosts"]) == names
