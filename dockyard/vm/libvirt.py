@@ -104,13 +104,24 @@ class LibvirtProvider:
         facts = self._facts(domain)
         meta = facts.metadata or Metadata()
         running = bool(domain.isActive())
-        disk = self.pool.capacity_of(facts.disk_path) if facts.disk_path else 0
+        disk = self._capacity(facts.disk_path)
         return VmState(
             name=facts.name, status="running" if running else "stopped", cpus=facts.cpus,
             memory_mib=facts.memory_mib, disk_gib=round(disk / GIB), owner=meta.owner, lab=meta.lab,
             image=meta.image, seed_hash=meta.seed_hash, user=meta.user, groups=meta.groups,
             host_vars=dict(meta.host_vars), address=self._address(domain, meta, running),
             provider_id=domain.UUIDString(), extra={"console_log": facts.console_log, "pool": meta.pool})
+
+    def _capacity(self, path: str) -> int:
+        """The virtual size of the volume at ``path``; 0 when libvirt does not know it (reading
+        never makes the pool, so the inventory of a pool-less host stays read-only)."""
+        if not path:
+            return 0
+        try:
+            info: Any = self.conn.storageVolLookupByPath(path).info()
+        except libvirt.libvirtError:
+            return 0
+        return int(info[1])
 
     def _address(self, domain: libvirt.virDomain, meta: Metadata, running: bool) -> SshAddress | None:
         if meta.ssh_port is not None:

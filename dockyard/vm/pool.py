@@ -17,7 +17,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import libvirt
 
@@ -183,11 +183,3 @@ class Pool:
                 raise ProviderError(f"pool '{self.name}' has no volume {name}")
             volume.resize(capacity, 0)
         self._locked(f"resize {name}", grow)
-
-    def capacity_of(self, path: str) -> int:
-        """The virtual size of the volume at ``path`` (0 when libvirt does not know it)."""
-        try:
-            info: Any = self.conn.storageVolLookupByPath(path).info()
-        except libvirt.libvirtError:
-            return 0
-        return int(info[1])

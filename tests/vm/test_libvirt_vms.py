@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
 import textwrap
 from pathlib import Path
@@ -103,8 +104,10 @@ def test_two_vms_play_reapply_resize_destroy(vm_lab: VmLab) -> None:
 
     inventory = vm_lab.work / "libvirt.yml"
     inventory.write_text(yaml.safe_dump({"plugin": "libvirt", "uri": vm_lab.uri, "lab": vm_lab.name}))
+    pools = virsh(vm_lab, "pool-list", "--all", "--name").split()
     listed = run_dockyard("inventory", "-i", str(inventory), "--list", cwd=vm_lab.work)
     assert listed.returncode == 0, listed.stderr
+    assert virsh(vm_lab, "pool-list", "--all", "--name").split() == pools  # reading made no pool
     data = json.loads(listed.stdout)
     assert sorted(data["web"]["hosts"]) == names
     assert {data["_meta"]["hostvars"][name]["role"] for name in names} == {"first", "second"}
@@ -115,17 +118,25 @@ def test_two_vms_play_reapply_resize_destroy(vm_lab: VmLab) -> None:
     assert recap(again.stdout, "localhost")["changed"] == 0
     assert all(recap(again.stdout, name)["changed"] == 0 for name in names)
 
+    # resize and re-seed one machine: both need a restart, and it restarts once
     machines[1]["memory"] = 768
-    resized = write_playbook(vm_lab, "resized.yml", [vm_play(vm_lab, machines), on_vms])
-    checked = play(vm_lab, resized, "--check")
+    machines[1]["user_data"] = {"write_files": [{"path": "/etc/dockyard-reseeded", "content": "yes\n"}]}
+    reseeded = {"hosts": names[1], "gather_facts": False, "tasks": [
+        {"command": "cat /etc/dockyard-reseeded", "register": "marker", "changed_when": False},
+        {"assert": {"that": ["marker.stdout == 'yes'"]}}]}
+    resized = write_playbook(vm_lab, "resized.yml", [vm_play(vm_lab, machines), on_vms, reseeded])
+    checked = play(vm_lab, resized, "--check", "-v")  # -v: each planned step, with its summary
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert f"resize vm {names[1]}: 1 cpu, 1024 MiB -> 1 cpu, 768 MiB: restart required" in checked.stdout
+    assert f"re-seed vm {names[1]} (ssh keys, user, hostname, networks or user-data changed): restart required" in checked.stdout
     assert "1048576 KiB" in virsh(vm_lab, "dominfo", names[1])  # check mode left it alone
     applied = play(vm_lab, resized)
     assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert applied.stdout.count(f"{names[1]}: shutting down to apply the change") == 1
     assert "786432 KiB" in virsh(vm_lab, "dominfo", names[1])
     assert "running" in virsh(vm_lab, "domstate", names[1])
-    assert recap(applied.stdout, names[1])["failed"] == 0  # reachable again after the restart
+    assert recap(applied.stdout, names[1])["failed"] == 0  # reachable again, with the new seed applied
+    assert recap(applied.stdout, names[0])["changed"] == 0
 
     gone = play(vm_lab, write_playbook(vm_lab, "absent.yml", [vm_play(vm_lab, machines, state="absent")]))
     assert gone.returncode == 0, gone.stdout + gone.stderr
@@ -149,3 +160,31 @@ def test_five_vms_created_in_parallel_in_one_task(vm_lab: VmLab) -> None:
         vm_play(vm_lab, [{"name": name} for name in names], state="absent")]), timeout=600)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert_nothing_left(vm_lab, names)
+
+
+def test_a_failed_create_removes_what_it_made(vm_lab: VmLab) -> None:
+    """QEMU cannot bind the forwarded port (it is taken), so the start fails after the
+    volumes and the domain exist: all of it is removed again, and the error says why."""
+    name = f"{vm_lab.name}-fail"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        options = {**vm_lab.options(), "ssh_port": port}
+        playbook = write_playbook(vm_lab, "fail.yml", [vm_play(vm_lab, [{"name": name}], provider_options=options)])
+        done = play(vm_lab, playbook, timeout=600)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"vm {name}: create failed, removed what it made" in done.stdout
+    assert_nothing_left(vm_lab, [name])
+
+
+def test_a_vm_without_ssh_in_time_is_reported_with_its_console(vm_lab: VmLab) -> None:
+    name = f"{vm_lab.name}-slow"
+    playbook = write_playbook(vm_lab, "slow.yml", [vm_play(vm_lab, [{"name": name}], ssh_timeout=25)])
+    done = play(vm_lab, playbook, timeout=600)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert re.search(rf"vm {name}: no ssh on 127\.0\.0\.1:\d+ after 25 s", done.stdout), done.stdout
+    assert "serial console" in done.stdout
+    gone = play(vm_lab, write_playbook(vm_lab, "absent.yml", [vm_play(vm_lab, [{"name": name}], state="absent")]))
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert_nothing_left(vm_lab, [name])
