@@ -223,6 +223,14 @@ class LibvirtProvider:
         for volume in made:
             if volume != "domain":
                 self.pool.delete(volume)
+        self._remove_logs(name, self._console_log(name))
+
+    def _remove_logs(self, name: str, console_log: str) -> None:
+        """The serial console log and libvirt's own log of the domain, when they are on this host."""
+        if self.options.is_local:
+            if console_log:
+                Path(console_log).unlink(missing_ok=True)
+            (Path(self.options.console_log_dir) / f"{name}.log").unlink(missing_ok=True)
 
     def _console_log(self, name: str) -> str:
         return str(Path(self.options.console_log_dir) / f"{name}-console.log")
@@ -256,10 +264,7 @@ class LibvirtProvider:
         domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
         deleted = [name for path in (facts.disk_path, facts.seed_path) if path
                    and (name := self.pool.delete_path(path)) is not None]
-        if self.options.is_local:  # the serial console log, and libvirt's own log of the domain
-            if facts.console_log:
-                Path(facts.console_log).unlink(missing_ok=True)
-            (Path(self.options.console_log_dir) / f"{spec.name}.log").unlink(missing_ok=True)
+        self._remove_logs(spec.name, facts.console_log)
         progress(f"{spec.name}: deleted (domain, {', '.join(deleted) or 'no volumes'})")
 
     def _replace(self, spec: VmSpec, progress: Progress) -> None:

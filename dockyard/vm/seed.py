@@ -21,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from dockyard.values import plain_data
 from dockyard.vm.nic import nics_of
 from dockyard.vm.spec import VmSpec
 
@@ -55,7 +56,7 @@ def _network_config(spec: VmSpec) -> dict[str, Any]:
 
 
 def _dump(data: Mapping[str, Any]) -> str:
-    return yaml.safe_dump(dict(data), sort_keys=True, default_flow_style=False)
+    return yaml.safe_dump(plain_data(data), sort_keys=True, default_flow_style=False)
 
 
 def seed_files(spec: VmSpec) -> dict[str, bytes]:

@@ -47,6 +47,14 @@ def test_extra_user_data_is_merged() -> None:
     assert merge_user_data({"a": {"b": 1, "c": [1]}}, {"a": {"c": [1, 2], "d": 3}}) == {"a": {"b": 1, "c": [1, 2], "d": 3}}
 
 
+def test_user_data_straight_from_a_playbook_is_written() -> None:
+    from dockyard.source import load_yaml
+
+    extra = load_yaml("write_files:\n  - {path: /etc/x, content: 'yes'}\n", "play.yml")
+    data = user_data(replace(SPEC, user_data=extra))
+    assert data["write_files"] == [{"path": "/etc/x", "content": "yes"}]
+
+
 def test_network_config_matches_each_nic_by_mac() -> None:
     spec = replace(SPEC, networks=("user", "default"))
     config = yaml.safe_load(seed_files(spec)["network-config"])
