@@ -57,7 +57,7 @@ exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachab
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dockyard.cli import apply, check, facts, inventory, lab, modules, plan, play
+    from dockyard.cli import apply, check, facts, image, inventory, lab, modules, plan, play
 
     parser = argparse.ArgumentParser(
         prog="dockyard",
@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dockyard {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (inventory, facts, play, plan, apply, check, modules, lab):
+    for module in (inventory, facts, play, plan, apply, check, modules, image, lab):
         module.register(subparsers)
     return parser
 

@@ -7,8 +7,8 @@ One machine, or several that share settings (created in parallel)::
       tasks:
         - vm:
             provider: libvirt             # libvirt | openstack
-            provider_options: {uri: "qemu:///system", pool: default}
-            image: /var/lib/dockyard/images/bookworm.qcow2
+            provider_options: {uri: "qemu:///system", pool: dockyard, restrict: true}
+            image: /var/lib/dockyard/images/debian-bookworm-<hash>.qcow2   # empty: newest built image
             cpus: 1
             memory: 1024                  # MiB
             disk: 8                       # GiB, grows only
