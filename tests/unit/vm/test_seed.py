@@ -10,8 +10,9 @@ import yaml
 
 from dockyard.errors import ProviderError
 from dockyard.vm.nic import nics_of
-from dockyard.vm.seed import merge_user_data, seed_files, seed_iso
+from dockyard.vm.seed import seed_files, seed_iso
 from dockyard.vm.spec import VmSpec
+from dockyard.vm.userdata import merge_user_data
 
 SPEC = VmSpec(name="vm1", ssh_keys=("ssh-ed25519 BBBB b", "ssh-ed25519 AAAA a"), user="ops")
 
