@@ -57,6 +57,12 @@ def _literal(task: Task, key: str, default: Any) -> Any:
     return value
 
 
+def _provider_options(task: Task) -> dict[str, Any]:
+    """The options that find the machines again; templated ones (a key path) are left out."""
+    raw = task.args.get("provider_options") or task.args.get("options") or {}
+    return {str(key): value for key, value in raw.items() if "{{" not in repr(value) and "{%" not in repr(value)}
+
+
 def find_labs(playbook: Playbook) -> list[LabDecl]:
     """Every lab the playbook's vm tasks declare, merged by (provider, options, lab)."""
     found: dict[str, LabDecl] = {}
@@ -69,7 +75,7 @@ def find_labs(playbook: Playbook) -> list[LabDecl]:
                 if not name:
                     raise PlaybookError("a lab's vm task needs a `lab:` name", span=task.span,
                                         hint="add e.g. `lab: demo`; the machines carry it in their metadata")
-                options = dict(_literal(task, "provider_options", None) or _literal(task, "options", None) or {})
+                options = _provider_options(task)
                 machines = tuple(str(m.get("name")) for m in _literal(task, "machines", []) or [])
                 single = task.args.get("name")
                 machines += (str(single),) if single else ()

@@ -17,8 +17,10 @@ A lab file is a playbook: a `vm` task on localhost makes the machines (with a li
 `lab:` name), the plays after it install the container runtime and form the cluster.
 The lab gets its own SSH key pair ($DOCKYARD_HOME/labs/NAME, default
 ~/.local/share/dockyard/labs/NAME), passed to the playbook as dockyard_lab_key and
-dockyard_lab_public_key. The machines carry the lab's name in their metadata, so
-status, ssh and down find them again without any state file.
+dockyard_lab_public_key (give the vm task `ssh_keys: ["{{ dockyard_lab_public_key }}"]`
+and `provider_options: {ssh_private_key: "{{ dockyard_lab_key }}"}`); plays log in with it.
+The machines carry the lab's name in their metadata, so status, ssh and down find them
+again without any state file.
 
 examples:
   dockyard lab up playbooks/swarm-lab.yml           create the VMs, form the swarm (re-run: no change)
@@ -82,7 +84,7 @@ def _up(args: argparse.Namespace) -> int:
     from dockyard.connection.spec import ConnectionOptions
     from dockyard.engine.run import Runner, RunOptions
     from dockyard.inventory.load import load_inventory
-    from dockyard.lab import lab_variables
+    from dockyard.lab import lab_key, lab_variables
     from dockyard.playbook.variables import load_extra_vars
 
     playbook, labs = _labs(args.file)
@@ -91,9 +93,11 @@ def _up(args: argparse.Namespace) -> int:
         extra.update(lab_variables(lab.name))
     extra.update(load_extra_vars(args.extra_vars))
     sink = JsonLinesOutput() if args.output == "json" else ConsoleOutput(verbosity=args.verbose, diff=args.diff)
-    # Lab machines are new on every `up`: their host keys are not worth recording.
+    # Lab machines are new on every `up`: their host keys are not worth recording. Plays log in
+    # with the (first) lab's key.
+    connection = ConnectionOptions(host_key_checking="off", private_key=str(lab_key(labs[0].name).private))
     options = RunOptions(check=args.check, diff=args.diff, extra_vars=extra, verbosity=args.verbose,
-                         connection=ConnectionOptions(host_key_checking="off"))
+                         connection=connection)
     code = Runner(playbook, load_inventory([]), options, sink).run()
     if args.output == "console" and not args.check:
         for lab in labs:

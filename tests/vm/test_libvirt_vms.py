@@ -188,3 +188,38 @@ def test_a_vm_without_ssh_in_time_is_reported_with_its_console(vm_lab: VmLab) ->
     gone = play(vm_lab, write_playbook(vm_lab, "absent.yml", [vm_play(vm_lab, [{"name": name}], state="absent")]))
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert_nothing_left(vm_lab, [name])
+
+
+def test_lab_up_status_ssh_down(vm_lab: VmLab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dockyard lab` on one VM: up (twice: no change), status, ssh, down leaves nothing."""
+    monkeypatch.setenv("DOCKYARD_HOME", str(vm_lab.work / "home"))
+    name = f"{vm_lab.name}-lab"
+    options = {**vm_lab.options(), "ssh_private_key": "{{ dockyard_lab_key }}"}
+    lab_file = write_playbook(vm_lab, "lab.yml", [
+        {"hosts": "localhost", "gather_facts": False, "tasks": [{"name": "machines", "vm": {
+            "provider": "libvirt", "provider_options": options, "image": str(vm_lab.image),
+            "ssh_keys": ["{{ dockyard_lab_public_key }}"], "lab": vm_lab.name,
+            "machines": [{"name": name, "groups": ["nodes"]}]}}]},
+        {"hosts": "nodes", "gather_facts": False, "tasks": [
+            {"command": "cat /etc/hostname", "register": "hostname", "changed_when": False},
+            {"assert": {"that": [f"hostname.stdout == '{name}'"]}}]},
+    ])
+    up = run_dockyard("lab", "up", str(lab_file), cwd=vm_lab.work, timeout=1500)
+    assert up.returncode == 0, up.stdout + up.stderr
+    vm_lab.record_boot(up.stdout)
+    assert re.search(rf"^  {re.escape(name)}\s+running\s.*ssh 127\.0\.0\.1:\d+\s+groups nodes$", up.stdout, re.M), up.stdout
+    key = vm_lab.work / "home" / "labs" / vm_lab.name / "id_ed25519"
+    assert key.exists()
+    again = run_dockyard("lab", "up", str(lab_file), cwd=vm_lab.work, timeout=900)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert recap(again.stdout, "localhost")["changed"] == 0
+    status = run_dockyard("lab", "status", str(lab_file), cwd=vm_lab.work, timeout=300)
+    assert status.returncode == 0 and f"lab {vm_lab.name}: 1 machine(s)" in status.stdout, status.stderr
+    ssh = run_dockyard("lab", "ssh", str(lab_file), name, "--", "cat", "/etc/hostname", cwd=vm_lab.work,
+                       timeout=300)
+    assert (ssh.returncode, ssh.stdout.strip()) == (0, name), ssh.stderr
+    down = run_dockyard("lab", "down", str(lab_file), cwd=vm_lab.work, timeout=600)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert f"deleting vm {name}" in down.stdout
+    assert_nothing_left(vm_lab, [name])
+    assert not key.parent.exists()
