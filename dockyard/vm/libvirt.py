@@ -55,6 +55,25 @@ _PORTS_GUARD = threading.Lock()
 _PORTS_TAKEN: set[int] = set()
 
 
+#: libvirt errors of a start that are worth another try: the host kernel was busy setting up
+#: the domain's cgroup ("failed to load cgroup BPF prog: Resource temporarily unavailable",
+#: seen when 5 domains started at once on a loaded host).
+TRANSIENT = ("Resource temporarily unavailable",)
+BOOT_ATTEMPTS = 4
+
+
+def _boot(domain: libvirt.virDomain) -> None:
+    """Start ``domain``, trying again after transient host errors."""
+    for attempt in range(1, BOOT_ATTEMPTS + 1):
+        try:
+            domain.create()
+            return
+        except libvirt.libvirtError as error:
+            if attempt == BOOT_ATTEMPTS or not any(text in (error.get_error_message() or "") for text in TRANSIENT):
+                raise
+        time.sleep(attempt)
+
+
 def _quiet(_context: object, _error: object) -> None:
     """libvirt prints every error to stderr by default; dockyard reports them itself."""
 
@@ -201,7 +220,7 @@ class LibvirtProvider:
             domain = self.conn.defineXML(domain_xml(config))
             made.append("domain")
             if spec.state == "running":
-                domain.create()
+                _boot(domain)
                 progress(f"{spec.name}: started ({'127.0.0.1:' + str(port) if port else 'libvirt network'})")
         except (libvirt.libvirtError, ProviderError) as error:
             self._roll_back(spec.name, made)
@@ -274,7 +293,7 @@ class LibvirtProvider:
     def _start(self, spec: VmSpec, progress: Progress) -> None:
         domain = self._existing(spec)
         if not domain.isActive():
-            domain.create()
+            _boot(domain)
 
     def _stop(self, spec: VmSpec, progress: Progress) -> None:
         """ACPI power-off, forced off after ``shutdown_timeout`` seconds."""
@@ -303,7 +322,7 @@ class LibvirtProvider:
         with self._guard:
             pending = spec.name in self._restart_pending
         if pending and not self._needs_stopped(spec):
-            self._existing(spec).create()
+            _boot(self._existing(spec))
             with self._guard:
                 self._restart_pending.discard(spec.name)
             progress(f"{spec.name}: started again")

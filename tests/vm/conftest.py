@@ -104,13 +104,16 @@ class VmLab:
             conn.close()
 
     def record_boot(self, output: str) -> None:
-        """Keep the "<vm>: ssh ready on ... after N s" lines of a run's progress."""
+        """Keep "<vm>: ssh ready on ... after N s" of the machines this run booted (created or
+        restarted), not of those it only found running."""
         for line in output.splitlines():
             if ": ssh ready on " in line:
                 vm = line.split("]", 1)[-1].strip().split(":", 1)[0]
-                seconds = float(line.rsplit("after", 1)[1].split()[0])
-                self.booted[vm] = seconds
-                TIMINGS.append(f"{self.name} {vm}: {seconds:.0f} s (load {os.getloadavg()[0]:.1f})")
+                how = "created" if f"create vm {vm} " in output else "restarted" if f"{vm}: started again" in output else ""
+                if how:
+                    seconds = float(line.rsplit("after", 1)[1].split()[0])
+                    self.booted[vm] = seconds
+                    TIMINGS.append(f"{vm} ({how}): {seconds:.0f} s (host load {os.getloadavg()[0]:.1f})")
 
 
 def _remove_everything(lab: VmLab) -> None:
