@@ -91,6 +91,9 @@ import json, sys
 root = sys.argv[1]
 import ansible.module_utils.distro as distro  # the bundled (or system) distro module
 distro._distro = distro.LinuxDistribution(root_dir=root)
+# The functions use the instance of the module they are defined in: distro.distro when the
+# system `distro` package is installed (pyinfra brings it), which ansible then prefers.
+sys.modules[distro.id.__module__]._distro = distro._distro
 from ansible.module_utils.facts import utils
 from ansible.module_utils.facts.system import distribution as d
 inside = lambda path: root + path if path.startswith("/") else path
