@@ -9,6 +9,7 @@ import shutil
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.errors import BenchError
 from bench.hosts import BenchLab
@@ -147,12 +148,14 @@ def _run(plan: Plan, results: Path) -> int:
     lab = BenchLab(plan.workdir / "lab")
     lab.prepare()
     print(f"bench: logs of every run in {plan.workdir}", file=sys.stderr)
-    document = run_benchmark(plan, lab)
+    name = f"{time.strftime('%Y-%m-%d')}-{'-'.join(str(n) for n in plan.sizes)}.json"
     results.mkdir(parents=True, exist_ok=True)
-    name = f"{document['date'][:10]}-{'-'.join(str(n) for n in plan.sizes)}.json"
-    (results / name).write_text(json.dumps(document, indent=1) + "\n")
-    table = render_markdown(document)
-    (results / "latest.md").write_text(table)
-    print(table)
+
+    def save(document: dict[str, Any]) -> None:  # after each N: a crash keeps what is done
+        (results / name).write_text(json.dumps(document, indent=1) + "\n")
+        (results / "latest.md").write_text(render_markdown(document))
+
+    document = run_benchmark(plan, lab, save)
+    print(render_markdown(document))
     print(f"bench: wrote {results / name} and {results / 'latest.md'}", file=sys.stderr)
     return 0

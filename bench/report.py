@@ -4,6 +4,7 @@ A result file holds the raw samples of every figure and their summaries:
 
     {"schema": 1, "date": "2025-06-01T12:00:00Z", "note": "...", "command": "...",
      "repetitions": 3, "machine": {...}, "load": {"start": [..], "end": [..]},
+     "retries": [{"hosts": 50, "repetition": 2, "tool": "ansible", "reason": "..."}],
      "versions": {"dockyard": "...", "ansible": "...", "pyinfra": "...", "openssh": "..."},
      "sizes": [{"hosts": 10, "load_start": [..],
                 "floor": {"seconds": {"samples": [..], "median": .., "min": .., "max": .., "count": 3}},
@@ -89,6 +90,12 @@ def _header(document: Mapping[str, Any]) -> list[str]:
         "",
         "Versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()),
     ]
+    for retry in document.get("retries", []):
+        lines += [
+            "",
+            f"Repeated on fresh hosts after a failed run: {retry['tool']} at {retry['hosts']} "
+            f"hosts, repetition {retry['repetition']} ({retry['reason']}).",
+        ]
     return lines
 
 

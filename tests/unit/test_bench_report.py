@@ -71,6 +71,18 @@ def test_document_survives_json_and_renders_figures_and_ratios() -> None:
     assert "| 50 | 15.0x | 3.0x | 2.0x | 10.0x | 2.0x |" in table
 
 
+def test_a_retried_repetition_is_named_above_the_table() -> None:
+    tools = {"dockyard": {"first": _samples(2, 2, 2), "rerun": _samples(1, 1, 1)}}
+    document = _document(tools)
+    document["retries"] = [
+        {"hosts": 50, "repetition": 2, "tool": "ansible", "reason": "lab07 unreachable"}
+    ]
+    assert (
+        "Repeated on fresh hosts after a failed run: ansible at 50 hosts, repetition 2 "
+        "(lab07 unreachable)." in render_markdown(document)
+    )
+
+
 def test_ratios_of_tools_not_run_are_dashes() -> None:
     tools = {"dockyard": {"first": _samples(2, 2, 2), "rerun": _samples(1, 1, 1)}}
     table = render_markdown(_document(tools))

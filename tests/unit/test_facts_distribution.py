@@ -92,6 +92,9 @@ root = sys.argv[1]
 sys.modules["distro"] = None  # a system `distro` (pyinfra brings one) would read the real /etc: use ansible's copy
 import ansible.module_utils.distro as distro  # ansible's bundled distro module
 distro._distro = distro.LinuxDistribution(root_dir=root)
+# The functions use the instance of the module they are defined in: distro.distro when the
+# system `distro` package is installed (pyinfra brings it), which ansible then prefers.
+sys.modules[distro.id.__module__]._distro = distro._distro
 from ansible.module_utils.facts import utils
 from ansible.module_utils.facts.system import distribution as d
 inside = lambda path: root + path if path.startswith("/") else path
