@@ -1,6 +1,6 @@
 """A real Docker Swarm's raw material: three docker hosts (own dockerd) on a network of their own.
 
-    swarm_hosts     lab01..lab03, DOCKER_HOST kind, on an --internal bridge made for this
+    swarm_hosts     three hosts of the DOCKER_HOST kind, on an --internal bridge made for this
                     module; removed with the network when the module's tests end
     check_rootfs    a root file system tar (a static busybox as /bin/sh and /bin/sleep) on
                     the controller: the image the deployment check imports on every node

@@ -1,6 +1,7 @@
 """playbooks/swarm.yml on three docker hosts: a real Swarm, from plan to removal of a node.
 
-One manager (lab01) and two workers. The tests run in order and build on each other, as
+One manager and two workers (names from the fixture: a session's lab numbers its hosts in
+the order it starts them, so they are lab01..03 only in a session of their own). The tests run in order and build on each other, as
 an operator would: plan, apply, re-apply, then take a worker out of the inventory.
 Everything is checked from outside, with `docker exec` on the manager.
 """
@@ -28,8 +29,8 @@ def workdir(lab: Lab, swarm_hosts: list[LabHost], check_rootfs: Path,
     path = tmp_path_factory.mktemp("swarm")
     write_inventory(lab, swarm_hosts, path)
     (path / "host_vars").mkdir()
-    (path / "host_vars" / "lab02.yml").write_text("swarm_labels: {zone: b, disk: ssd}\n")
-    (path / "host_vars" / "lab03.yml").write_text("swarm_labels: {zone: c}\n")
+    (path / "host_vars" / f"{swarm_hosts[1].name}.yml").write_text("swarm_labels: {zone: b, disk: ssd}\n")
+    (path / "host_vars" / f"{swarm_hosts[2].name}.yml").write_text("swarm_labels: {zone: c}\n")
     (path / "vars.yml").write_text(
         f"swarm_check_image_tar: {check_rootfs}\ndocker_users: [dockyard]\n"
         f"docker_daemon_config: {DAEMON_JSON}\n")
@@ -83,7 +84,7 @@ def test_check_mode_plans_the_swarm_and_changes_nothing(workdir: Path, swarm_hos
     assert result.returncode == 0, result.stdout + result.stderr
     assert any(summary.startswith("init a new swarm") for summary in planned(result.stdout))
     unknown = [e["host"] for e in events(result.stdout) if e["event"] == "host_result" and e["status"] == "unknown"]
-    assert {"lab02", "lab03"} <= set(unknown)  # the workers' tokens exist only after the init
+    assert {swarm_hosts[1].name, swarm_hosts[2].name} <= set(unknown)  # the workers' tokens exist only after the init
     assert [swarm_state(host) for host in swarm_hosts] == ["inactive"] * 3
     assert all(host.exec("test -e /etc/docker/daemon.json").returncode == 1 for host in swarm_hosts)
 
@@ -92,13 +93,15 @@ def test_apply_forms_the_swarm_and_spreads_the_service(workdir: Path, swarm_host
     result = play(workdir, "--output", "json")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr
     manager = swarm_hosts[0]
+    names = sorted(host.name for host in swarm_hosts)
     found = nodes(manager)
-    assert sorted(found) == ["lab01", "lab02", "lab03"]
+    assert sorted(found) == names
     assert all(row["Status"] == "Ready" and row["Availability"] == "Active" for row in found.values()), found
-    assert found["lab01"]["ManagerStatus"] == "Leader"
-    labels = manager.exec("docker node inspect --format '{{json .Spec.Labels}}' lab02", check=True).stdout
+    assert found[manager.name]["ManagerStatus"] == "Leader"
+    labels = manager.exec(f"docker node inspect --format '{{{{json .Spec.Labels}}}}' {swarm_hosts[1].name}",
+                          check=True).stdout
     assert json.loads(labels) == {"zone": "b", "disk": "ssd"}
-    assert running_tasks(manager) == ["lab01", "lab02", "lab03"]  # 3 replicas on 3 distinct nodes
+    assert running_tasks(manager) == names  # 3 replicas on 3 distinct nodes
     for host in swarm_hosts:
         assert json.loads(host.exec("cat /etc/docker/daemon.json", check=True).stdout) == json.loads(DAEMON_JSON)
         assert "docker" in host.exec("id -nG dockyard", check=True).stdout.split()
@@ -119,10 +122,10 @@ def test_join_token_never_appears_in_output(workdir: Path, swarm_hosts: list[Lab
         assert not any(token in host.exec("cat /var/log/dockyard-exec.log").stdout for token in tokens)
 
 
-def test_second_run_changes_nothing(workdir: Path) -> None:
+def test_second_run_changes_nothing(workdir: Path, swarm_hosts: list[LabHost]) -> None:
     result = play(workdir, "--output", "json")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert changed_counts(result.stdout) == {"lab01": 0, "lab02": 0, "lab03": 0}
+    assert changed_counts(result.stdout) == {host.name: 0 for host in swarm_hosts}
 
 
 def test_worker_removed_from_inventory_is_drained_and_removed(
@@ -133,16 +136,17 @@ def test_worker_removed_from_inventory_is_drained_and_removed(
 
     plan = play(workdir, "--check", "--output", "json")
     assert plan.returncode == 0, plan.stdout + plan.stderr
-    assert {"drain node lab03", "remove node lab03 from the swarm"} <= set(planned(plan.stdout))
-    assert "lab03" in nodes(manager)  # the plan touched nothing
+    assert {f"drain node {gone.name}", f"remove node {gone.name} from the swarm"} <= set(planned(plan.stdout))
+    assert gone.name in nodes(manager)  # the plan touched nothing
 
     applied = play(workdir, "--output", "json")
     assert applied.returncode == 0, applied.stdout[-3000:]
+    kept = sorted(host.name for host in swarm_hosts[:2])
     found = nodes(manager)
-    assert sorted(found) == ["lab01", "lab02"]
+    assert sorted(found) == kept
     assert all(row["Status"] == "Ready" for row in found.values())
-    assert running_tasks(manager) == ["lab01", "lab02"]  # replicas follow the node count
+    assert running_tasks(manager) == kept  # replicas follow the node count
     assert gone.exec("docker ps -q --filter label=com.docker.swarm.service.name=dockyard-check").stdout == ""
 
     again = play(workdir, "--output", "json")
-    assert changed_counts(again.stdout) == {"lab01": 0, "lab02": 0}
+    assert changed_counts(again.stdout) == dict.fromkeys(kept, 0)
