@@ -45,13 +45,17 @@ class HostKind:
 
 
 SSH_HOST = HostKind(name="ssh", recipe=SSH_HOST_RECIPE)
+#: Everything --privileged would give but CAP_SYS_RESOURCE (see HostKind), for both kinds below.
+_ALMOST_PRIVILEGED = (
+    "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
+    "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+    "--cgroupns", "private",
+)  # fmt: skip
 SYSTEMD_HOST = HostKind(
     name="systemd",
     recipe=SYSTEMD_HOST_RECIPE,
     run_args=(
-        "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
-        "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-        "--cgroupns", "private", "--tmpfs", "/run", "--tmpfs", "/run/lock",
+        *_ALMOST_PRIVILEGED, "--tmpfs", "/run", "--tmpfs", "/run/lock",
         "--stop-signal", "SIGRTMIN+3", "--entrypoint", "/sbin/init",
     ),
 )  # fmt: skip
@@ -60,9 +64,7 @@ DOCKER_HOST = HostKind(
     name="docker",
     recipe=DOCKER_HOST_RECIPE,
     run_args=(
-        "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE",
-        "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-        "--security-opt", "systempaths=unconfined", "--cgroupns", "private",
+        *_ALMOST_PRIVILEGED, "--security-opt", "systempaths=unconfined",
         "--device-cgroup-rule", "a *:* rwm", "--volume", "/var/lib/docker",
     ),
 )  # fmt: skip
