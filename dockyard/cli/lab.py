@@ -71,13 +71,9 @@ def _labs(path: Path) -> tuple[Any, list[Any]]:
 
 
 def _machines(lab: Any) -> list[Any]:
-    from dockyard.vm.base import open_provider
+    from dockyard.vm.base import owned_machines
 
-    provider = open_provider(lab.provider, lab.options)
-    try:
-        return sorted(provider.owned(lab.name), key=lambda machine: machine.name)
-    finally:
-        provider.close()
+    return owned_machines(lab.provider, lab.options, lab.name)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -101,12 +97,11 @@ def _up(args: argparse.Namespace) -> int:
     code = Runner(playbook, load_inventory([]), options, sink).run()
     if args.output == "console" and not args.check:
         for lab in labs:
-            _print_machines(lab, args.file)
+            _print_machines(lab, args.file, _machines(lab))
     return code
 
 
-def _print_machines(lab: Any, path: Path) -> None:
-    machines = _machines(lab)
+def _print_machines(lab: Any, path: Path, machines: list[Any]) -> None:
     print(f"\nlab {lab.name}: {len(machines)} machine(s)")
     for machine in machines:
         where = f"{machine.address}" if machine.address else "-"
@@ -124,8 +119,9 @@ def _status(args: argparse.Namespace) -> int:
 
     _, labs = _labs(args.file)
     for lab in labs:
-        _print_machines(lab, args.file)
-        managers = [m for m in _machines(lab) if m.status == "running" and m.address is not None
+        machines = _machines(lab)  # one listing serves the table and the manager
+        _print_machines(lab, args.file, machines)
+        managers = [m for m in machines if m.status == "running" and m.address is not None
                     and any("manager" in group for group in m.groups)]
         if managers:
             command = ssh_command(managers[0], lab.user, lab_key(lab.name).private,

@@ -33,7 +33,7 @@ from dockyard.source import did_you_mean
 from dockyard.vm.plan import VmChange
 from dockyard.vm.spec import SshAddress, VmSpec, VmState
 
-__all__ = ["PROVIDERS", "Progress", "Provider", "open_provider", "resolve_spec"]
+__all__ = ["PROVIDERS", "Progress", "Provider", "open_provider", "owned_machines", "resolve_spec"]
 
 #: Receives one line of progress ("vm1: waiting for ssh (23 s)").
 Progress = Callable[[str], None]
@@ -80,3 +80,12 @@ def open_provider(name: str, options: Mapping[str, Any]) -> Provider:
                             hint=f"pip install 'dockyard[{extra}]'") from None
     opened: Provider = getattr(module, factory)(options)
     return opened
+
+
+def owned_machines(name: str, options: Mapping[str, Any], lab: str | None = None) -> list[VmState]:
+    """Every dockyard-owned machine of provider ``name`` (of ``lab`` only, if given), by name."""
+    provider = open_provider(name, options)
+    try:
+        return sorted(provider.owned(lab), key=lambda machine: machine.name)
+    finally:
+        provider.close()

@@ -22,7 +22,7 @@ from typing import Any
 from dockyard.errors import Diagnostics, DockyardError, InventoryError
 from dockyard.inventory.model import Inventory
 from dockyard.source import MarkedDict, Span
-from dockyard.vm.base import open_provider
+from dockyard.vm.base import owned_machines
 from dockyard.vm.spec import VmState
 
 __all__ = ["VmInventoryPlugin", "host_vars_of", "register_vm_plugins"]
@@ -46,17 +46,13 @@ class VmInventoryPlugin:
         options = {str(key): value for key, value in config.items() if key not in ("plugin", "lab")}
         lab = config.get("lab")
         try:
-            provider = open_provider(self.provider, options)
-            try:
-                machines = provider.owned(str(lab) if lab else None)
-            finally:
-                provider.close()
+            machines = owned_machines(self.provider, options, str(lab) if lab else None)
         except DockyardError as error:
             span = config.value_span("plugin") if isinstance(config, MarkedDict) else Span(str(path), 1)
             diagnostics.add(InventoryError(f"{self.provider} inventory: {error.message}", span=span,
                                            hint=error.hint))
             return
-        for state in sorted(machines, key=lambda machine: machine.name):
+        for state in machines:
             groups = list(state.groups) if state.status == "running" else ["stopped"]
             inventory.add_host(state.name, groups, host_vars_of(state))
 
