@@ -25,7 +25,7 @@ syslinux-common and qemu-utils; downloads only from the Debian archive.
 EPILOG = """\
 examples:
   dockyard image build                        Debian 12 with the light dockyard-seed reader
-  dockyard image build --with-docker          ... with docker.io preinstalled
+  dockyard image build --with-docker          ... with docker.io (and a static busybox) preinstalled
   dockyard image build --seed-reader cloud-init --cache-dir /srv/images
 
 A second build of the same recipe prints the cached path at once (use --force to rebuild).
@@ -43,7 +43,8 @@ def register(subparsers: Any) -> None:
     build.add_argument("--source", action="append", default=[], metavar="LINE",
                        help="an apt source line 'deb URL SUITE main' (repeatable; default: mmdebstrap's "
                        "sources for the suite)")
-    build.add_argument("--with-docker", action="store_true", help="preinstall docker.io")
+    build.add_argument("--with-docker", action="store_true",
+                       help="preinstall docker.io and busybox-static (the image of `image: dockyard:bookworm-docker`)")
     build.add_argument("--seed-reader", choices=("dockyard-seed", "cloud-init"), default="dockyard-seed",
                        help="what reads the NoCloud seed at first boot (default: dockyard-seed, faster)")
     build.add_argument("--size", type=int, default=4, metavar="GIB", help="virtual disk size (default: 4)")

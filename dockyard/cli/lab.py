@@ -106,8 +106,9 @@ def _print_machines(lab: Any, path: Path, machines: list[Any]) -> None:
     for machine in machines:
         where = f"{machine.address}" if machine.address else "-"
         groups = ",".join(machine.groups) or "-"
+        lans = "".join(f"  lan {name} {address}" for name, address in sorted(machine.extra.get("lans", {}).items()))
         print(f"  {machine.name:<16} {machine.status:<8} {machine.cpus} cpu {machine.memory_mib:>5} MiB"
-              f"  ssh {where:<18} groups {groups}")
+              f"  ssh {where:<18} groups {groups}{lans}")
     if machines:
         print(f"log in: dockyard lab ssh {path} {machines[0].name}")
 

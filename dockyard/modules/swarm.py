@@ -60,6 +60,8 @@ class SwarmArgs:
     join_addr: str | None = arg(None, aliases=("remote_addrs",), doc="a manager's address:port; without it present means init")
     token: str | None = arg(None, aliases=("join_token",), no_log=True, doc="join token (worker or manager) from a manager")
     force: bool = arg(False, doc="absent: leave even as a manager (docker swarm leave --force)")
+    default_addr_pool: list[str] = arg([], doc="init: subnets for overlay networks instead of docker's "
+                                               "10.0.0.0/8 (which can overlap the hosts' own networks)")
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,10 @@ def _options(args: SwarmArgs) -> str:
     return options
 
 
+def _pools(args: SwarmArgs) -> str:
+    return "".join(f" --default-addr-pool {q(pool)}" for pool in args.default_addr_pool)
+
+
 def _then_report(command: str) -> str:
     """``command``, then the swarm state as the probe prints it (for the result)."""
     return f"{command} >/dev/null || exit $?\n{sections_probe(REPORT)}"
@@ -148,7 +154,7 @@ class SwarmModule(HostModule[SwarmArgs, SwarmState]):
         if args.join_addr is None:
             where = f" (advertise {args.advertise_addr})" if args.advertise_addr else ""
             return [Step(Action.CREATE, f"init a new swarm{where}",
-                         _then_report(f"docker swarm init{_options(args)}"),
+                         _then_report(f"docker swarm init{_options(args)}{_pools(args)}"),
                          diff=Diff(before, after + "role: manager\n", "swarm", "swarm"))]
         if not args.token:
             raise ModuleError("joining a swarm needs 'token'",

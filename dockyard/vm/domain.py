@@ -15,11 +15,14 @@ the domain, in ``<metadata>`` under its own namespace (:data:`NAMESPACE`)::
       <dockyard:disk>vm1.qcow2</dockyard:disk>        the volumes it owns in its pool
       <dockyard:seed>vm1-seed.iso</dockyard:seed>
       <dockyard:pool>dockyard</dockyard:pool>
+      <dockyard:lan name="swarm" nic="1" address="10.88.0.10/24" port="41001" hub-port="41000"/>
     </dockyard:vm>
 
 User-mode networking (slirp) with a host forward is written as ``<qemu:commandline>``:
 Debian 12's libvirt 9.0 has no ``<portForward>`` for it. The NIC sits at PCI slot 0x10 so
-it never collides with the devices libvirt places itself.
+it never collides with the devices libvirt places itself. A ``lan:NAME`` NIC is an
+``<interface type='udp'>`` from its own port to the LAN's switch, both on 127.0.0.1
+(:mod:`dockyard.vm.lan`).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.errors import ProviderError
+from dockyard.vm.lan import LanSeat
 from dockyard.vm.nic import Nic
 
 __all__ = ["NAMESPACE", "DomainConfig", "DomainFacts", "Metadata", "domain_xml", "metadata_xml",
@@ -58,6 +62,7 @@ class Metadata:
     disk: str = ""
     seed: str = ""
     pool: str = ""
+    lans: tuple[LanSeat, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +121,18 @@ def metadata_element(metadata: Metadata, *, namespaced: bool = True) -> ET.Eleme
     _sub(root, tag("vars"), json.dumps(dict(metadata.host_vars), sort_keys=True, default=str))
     for name, value in (("disk", metadata.disk), ("seed", metadata.seed), ("pool", metadata.pool)):
         _sub(root, tag(name), value)
+    for seat in metadata.lans:
+        _sub(root, tag("lan"), name=seat.lan, nic=str(seat.index), address=seat.address,
+             port=str(seat.port), **{"hub-port": str(seat.hub_port)})
     return root
+
+
+def _seat(element: ET.Element) -> LanSeat | None:
+    numbers = [element.get(key, "") for key in ("nic", "port", "hub-port")]
+    if not all(number.isdigit() for number in numbers):
+        return None
+    index, port, hub_port = (int(number) for number in numbers)
+    return LanSeat(element.get("name", ""), index, element.get("address", ""), port, hub_port)
 
 
 def metadata_xml(metadata: Metadata) -> str:
@@ -142,7 +158,8 @@ def parse_metadata(element: ET.Element | None) -> Metadata | None:
         user=text("user"), ssh_port=int(port) if port.isdigit() else None,
         groups=tuple(group.text or "" for group in element.findall(_tag("group"))),
         host_vars=host_vars if isinstance(host_vars, dict) else {},
-        disk=text("disk"), seed=text("seed"), pool=text("pool"))
+        disk=text("disk"), seed=text("seed"), pool=text("pool"),
+        lans=tuple(seat for lan in element.findall(_tag("lan")) if (seat := _seat(lan)) is not None))
 
 
 def _devices(devices: ET.Element, config: DomainConfig) -> None:
@@ -155,8 +172,12 @@ def _devices(devices: ET.Element, config: DomainConfig) -> None:
     _sub(cdrom, "source", file=config.seed_path)
     _sub(cdrom, "target", dev="hdc", bus="ide")
     _sub(cdrom, "readonly")
+    seats = {seat.index: seat for seat in config.metadata.lans}
     for nic in config.nics:
         if nic.kind == "user":
+            continue
+        if nic.kind == "lan":
+            _lan_nic(devices, config.name, nic, seats.get(nic.index))
             continue
         interface = _sub(devices, "interface", type=nic.kind)
         _sub(interface, "mac", address=nic.mac)
@@ -168,12 +189,22 @@ def _devices(devices: ET.Element, config: DomainConfig) -> None:
     _sub(serial, "target", port="0")
     console = _sub(devices, "console", type="pty")
     _sub(console, "target", type="serial", port="0")
-    if any(nic.kind != "user" for nic in config.nics):
+    if any(nic.kind in ("network", "bridge") for nic in config.nics):  # their addresses come from the agent
         channel = _sub(devices, "channel", type="unix")
         _sub(channel, "target", type="virtio", name="org.qemu.guest_agent.0")
     rng = _sub(devices, "rng", model="virtio")
     _sub(rng, "backend", "/dev/urandom", model="random")
     _sub(devices, "memballoon", model="none")
+
+
+def _lan_nic(devices: ET.Element, name: str, nic: Nic, seat: LanSeat | None) -> None:
+    if seat is None:
+        raise ProviderError(f"vm {name}: the NIC on lan:{nic.source} has no place on the LAN")
+    interface = _sub(devices, "interface", type="udp")
+    _sub(interface, "mac", address=nic.mac)
+    source = _sub(interface, "source", address="127.0.0.1", port=str(seat.hub_port))
+    _sub(source, "local", address="127.0.0.1", port=str(seat.port))
+    _sub(interface, "model", type="virtio")
 
 
 def _user_nic(root: ET.Element, config: DomainConfig, nic: Nic) -> None:

@@ -4,7 +4,8 @@ For offline labs and for the tests here, where no cloud image can be downloaded.
 (root, Linux, no network but the Debian archive)::
 
     mmdebstrap --variant=minbase   systemd, openssh-server, sudo, linux-image-cloud-amd64,
-                                   growpart, ifupdown + dhclient, the seed reader; docker.io on request
+                                   growpart, ifupdown + dhclient, the seed reader; docker.io and
+                                   busybox-static on request
     configure                      fstab by label, no apt timers, no host keys, empty machine-id,
                                    extlinux.conf (serial console, apparmor=0 for docker.io,
                                    no_timer_check and panic=10: see EXTLINUX)
@@ -46,6 +47,8 @@ BASE_PACKAGES = (
     "python3", "linux-image-cloud-amd64", "initramfs-tools", "ifupdown", "isc-dhcp-client",
     "iproute2", "netbase", "iputils-ping", "e2fsprogs", "ca-certificates", "less", "procps",
 )
+#: busybox-static: a one-file root file system for a check service (swarm_check) with no registry.
+DOCKER_PACKAGES = ("docker.io", "busybox-static")
 SEED_READER_PACKAGES = {"dockyard-seed": ("python3-yaml",), "cloud-init": ("cloud-init",)}
 MASKED_UNITS = ("apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer",
                 "e2scrub_reap.service", "fstrim.timer", "dpkg-db-backup.timer")
@@ -88,7 +91,7 @@ class ImageRecipe:
     packages: tuple[str, ...] = field(default_factory=tuple)
 
     def packages_to_install(self) -> list[str]:
-        extra = SEED_READER_PACKAGES[self.seed_reader] + (("docker.io",) if self.with_docker else ())
+        extra = SEED_READER_PACKAGES[self.seed_reader] + (DOCKER_PACKAGES if self.with_docker else ())
         return [*BASE_PACKAGES, *extra, *self.packages]
 
     def digest(self) -> str:

@@ -11,7 +11,9 @@
 ``state: absent`` removes exactly these. A create that fails removes what it made before the
 error is reported. Networking is user-mode (slirp) with sshd forwarded to a free port on
 127.0.0.1 unless ``networks:`` names libvirt networks or bridges; then the address comes from
-the network's DHCP lease or the guest agent.
+the network's DHCP lease or the guest agent. ``lan:NAME`` adds a NIC on a private LAN between
+machines, switched by a process over 127.0.0.1 that lives as long as a machine is on it
+(:mod:`dockyard.vm.lan`).
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ from dockyard.vm.domain import (
     resized_xml,
 )
 from dockyard.vm.image import resolve_image
+from dockyard.vm.lan import LanSeat, free_udp_port, hub_pid, next_address, start_hub, stop_hub
 from dockyard.vm.libvirt_options import LibvirtOptions
-from dockyard.vm.nic import nics_of
+from dockyard.vm.nic import Nic, nics_of
 from dockyard.vm.plan import VmChange, VmOp, plan_vm
 from dockyard.vm.pool import Pool
 from dockyard.vm.readiness import SshWait, console_tail
@@ -53,6 +56,8 @@ GIB = 1 << 30
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 _PORTS_GUARD = threading.Lock()
 _PORTS_TAKEN: set[int] = set()
+#: LAN places handed out by creates that have not defined their domain yet (under _PORTS_GUARD).
+_SEATS_PENDING: list[LanSeat] = []
 
 
 #: libvirt errors of a start that are worth another try: the host kernel was busy setting up
@@ -124,12 +129,20 @@ class LibvirtProvider:
         meta = facts.metadata or Metadata()
         running = bool(domain.isActive())
         disk = self._capacity(facts.disk_path)
+        drift = tuple(f"LAN {lan} has no switch running" for lan in sorted({seat.lan for seat in meta.lans})
+                      if running and self.options.is_local and hub_pid(self._lan_dir, lan) is None)
         return VmState(
             name=facts.name, status="running" if running else "stopped", cpus=facts.cpus,
             memory_mib=facts.memory_mib, disk_gib=round(disk / GIB), owner=meta.owner, lab=meta.lab,
             image=meta.image, seed_hash=meta.seed_hash, user=meta.user, groups=meta.groups,
             host_vars=dict(meta.host_vars), address=self._address(domain, meta, running),
-            provider_id=domain.UUIDString(), extra={"console_log": facts.console_log, "pool": meta.pool})
+            provider_id=domain.UUIDString(), drift=drift,
+            extra={"console_log": facts.console_log, "pool": meta.pool,
+                   "lans": {seat.lan: seat.address.partition("/")[0] for seat in meta.lans}})
+
+    @property
+    def _lan_dir(self) -> Path:
+        return Path(self.options.lan_dir)
 
     def _capacity(self, path: str) -> int:
         """The virtual size of the volume at ``path``; 0 when libvirt does not know it (reading
@@ -180,7 +193,7 @@ class LibvirtProvider:
             VmOp.CREATE: self._create, VmOp.DELETE: self._delete, VmOp.REPLACE: self._replace,
             VmOp.START: self._start, VmOp.STOP: self._stop, VmOp.RESIZE: self._resize,
             VmOp.GROW_DISK: self._grow_disk, VmOp.RESEED: self._reseed,
-            VmOp.UPDATE_METADATA: self._update_metadata,
+            VmOp.UPDATE_METADATA: self._update_metadata, VmOp.REPAIR: self._repair,
         }
         try:
             actions[change.op](spec, progress)
@@ -193,25 +206,27 @@ class LibvirtProvider:
             raise ProviderError(f"vm {spec.name} disappeared while dockyard worked on it")
         return domain
 
-    def _metadata(self, spec: VmSpec, ssh_port: int | None, image: str) -> Metadata:
+    def _metadata(self, spec: VmSpec, ssh_port: int | None, image: str, lans: tuple[LanSeat, ...]) -> Metadata:
         return Metadata(owner=OWNER, lab=spec.lab, image=image, seed_hash=spec.seed_hash(), user=spec.user,
                         ssh_port=ssh_port, groups=tuple(spec.groups), host_vars=dict(spec.host_vars),
-                        disk=f"{spec.name}.qcow2", seed=f"{spec.name}-seed.iso", pool=self.options.pool)
+                        disk=f"{spec.name}.qcow2", seed=f"{spec.name}-seed.iso", pool=self.options.pool,
+                        lans=lans)
 
     def _create(self, spec: VmSpec, progress: Progress) -> None:
         base = resolve_image(spec.image, spec.image_checksum,
-                             Path(self.options.image_cache) if self.options.image_cache else None)
+                             Path(self.options.image_cache) if self.options.image_cache else None, log=progress)
         if base.virtual_bytes > spec.disk_gib * GIB:
             raise ProviderError(f"vm {spec.name}: disk {spec.disk_gib} GiB is smaller than its image "
                                 f"({base.virtual_bytes / GIB:.1f} GiB)", hint="declare a larger disk")
         nics = tuple(nics_of(spec.name, spec.networks))
         port = self._free_port(spec) if any(nic.kind == "user" for nic in nics) else None
-        meta = self._metadata(spec, port, spec.image or str(base.path))
+        seats = self._take_seats(spec, nics)
+        meta = self._metadata(spec, port, spec.image or str(base.path), seats)
         made: list[str] = []
         try:
             disk = self.pool.create_overlay(meta.disk, base, spec.disk_gib * GIB)
             made.append(meta.disk)
-            seed = self.pool.upload(meta.seed, seed_iso(seed_files(spec)))
+            seed = self.pool.upload(meta.seed, seed_iso(seed_files(spec, seats)))
             made.append(meta.seed)
             config = DomainConfig(
                 name=spec.name, cpus=spec.cpus, memory_mib=spec.memory_mib, disk_path=disk, seed_path=seed,
@@ -219,20 +234,88 @@ class LibvirtProvider:
                 tb_cache_mib=self.options.tb_cache_mib, console_log=self._console_log(spec.name))
             domain = self.conn.defineXML(domain_xml(config))
             made.append("domain")
+            self._release(port, seats)
             if spec.state == "running":
-                _boot(domain)
+                self._power_on(domain, meta)
                 progress(f"{spec.name}: started ({'127.0.0.1:' + str(port) if port else 'libvirt network'})")
         except (libvirt.libvirtError, ProviderError) as error:
-            self._roll_back(spec.name, made)
+            self._release(port, seats)
+            self._roll_back(spec.name, made, seats)
             message = error.get_error_message() if isinstance(error, libvirt.libvirtError) else error.message
             raise ProviderError(f"vm {spec.name}: create failed, removed what it made: {message}",
                                 hint=getattr(error, "hint", None)) from None
         finally:
-            if port is not None:
-                with _PORTS_GUARD:
-                    _PORTS_TAKEN.discard(port)
+            self._release(port, seats)
 
-    def _roll_back(self, name: str, made: list[str]) -> None:
+    @staticmethod
+    def _release(port: int | None, seats: tuple[LanSeat, ...]) -> None:
+        """Forget the ports and LAN places a create held while its domain was not defined yet."""
+        with _PORTS_GUARD:
+            _PORTS_TAKEN.discard(port or 0)
+            for seat in seats:
+                if seat in _SEATS_PENDING:
+                    _SEATS_PENDING.remove(seat)
+
+    def _seats_defined(self) -> list[LanSeat]:
+        return [seat for domain in self.conn.listAllDomains(0)
+                if (meta := self._facts(domain).metadata) is not None for seat in meta.lans]
+
+    def _take_seats(self, spec: VmSpec, nics: tuple[Nic, ...]) -> tuple[LanSeat, ...]:
+        """A place on each ``lan:`` the machine names: the next free address, a UDP port of its
+        own, and the LAN's switch port (the one its machines already use, else a new one)."""
+        wanted = [nic for nic in nics if nic.kind == "lan"]
+        if not wanted:
+            return ()
+        if not self.options.is_local:
+            raise ProviderError(f"vm {spec.name}: lan: networks need libvirt on this host ({self.options.uri})",
+                                hint="the LAN's switch runs beside QEMU on 127.0.0.1; use a libvirt network instead")
+        with _PORTS_GUARD:
+            known = self._seats_defined() + _SEATS_PENDING
+            seats: list[LanSeat] = []
+            for nic in wanted:
+                on_lan = [seat for seat in known + seats if seat.lan == nic.source]
+                taken_ports = [seat.port for seat in known + seats] + [seat.hub_port for seat in known + seats]
+                hub_port = on_lan[0].hub_port if on_lan else free_udp_port(taken_ports)
+                port = free_udp_port([*taken_ports, hub_port])
+                address = next_address(self.options.lan_cidr, [seat.address for seat in on_lan])
+                seats.append(LanSeat(nic.source, nic.index, address, port, hub_port))
+            _SEATS_PENDING.extend(seats)
+        return tuple(seats)
+
+    def _hubs_up(self, seats: tuple[LanSeat, ...]) -> list[str]:
+        """Start the switch of every LAN in ``seats`` that has none, knowing all its machines' ports;
+        the LANs whose switch this started."""
+        if not seats:
+            return []
+        known = self._seats_defined()
+        started = []
+        for lan in sorted({seat.lan for seat in seats}):
+            members = [seat for seat in known + list(seats) if seat.lan == lan]
+            if start_hub(self._lan_dir, lan, members[0].hub_port, [seat.port for seat in members]) is not None:
+                started.append(lan)
+        return started
+
+    def _hubs_down(self, seats: tuple[LanSeat, ...]) -> None:
+        """Stop the switch of every LAN in ``seats`` that no machine is on any more."""
+        if not seats:
+            return
+        with _PORTS_GUARD:
+            remaining = {seat.lan for seat in self._seats_defined() + _SEATS_PENDING}
+        for lan in sorted({seat.lan for seat in seats} - remaining):
+            stop_hub(self._lan_dir, lan)
+
+    def _power_on(self, domain: libvirt.virDomain, meta: Metadata | None = None) -> None:
+        """Start ``domain`` once the switches of its LANs run."""
+        self._hubs_up((meta or self._facts(domain).metadata or Metadata()).lans)
+        _boot(domain)
+
+    def _repair(self, spec: VmSpec, progress: Progress) -> None:
+        meta = self._facts(self._existing(spec)).metadata or Metadata()
+        started = self._hubs_up(meta.lans)
+        lans = ", ".join(sorted({seat.lan for seat in meta.lans}))
+        progress(f"{spec.name}: LAN switch started ({lans})" if started else f"{spec.name}: LAN switch running ({lans})")
+
+    def _roll_back(self, name: str, made: list[str], seats: tuple[LanSeat, ...]) -> None:
         if "domain" in made:
             domain = self._domain(name)
             if domain is not None:
@@ -243,6 +326,7 @@ class LibvirtProvider:
             if volume != "domain":
                 self.pool.delete(volume)
         self._remove_logs(name, self._console_log(name))
+        self._hubs_down(seats)
 
     def _remove_logs(self, name: str, console_log: str) -> None:
         """The serial console log and libvirt's own log of the domain, when they are on this host."""
@@ -278,12 +362,14 @@ class LibvirtProvider:
     def _delete(self, spec: VmSpec, progress: Progress) -> None:
         domain = self._existing(spec)
         facts = self._facts(domain)
+        lans = (facts.metadata or Metadata()).lans
         if domain.isActive():
             domain.destroy()
         domain.undefineFlags(libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_NVRAM)
         deleted = [name for path in (facts.disk_path, facts.seed_path) if path
                    and (name := self.pool.delete_path(path)) is not None]
         self._remove_logs(spec.name, facts.console_log)
+        self._hubs_down(lans)
         progress(f"{spec.name}: deleted (domain, {', '.join(deleted) or 'no volumes'})")
 
     def _replace(self, spec: VmSpec, progress: Progress) -> None:
@@ -293,7 +379,7 @@ class LibvirtProvider:
     def _start(self, spec: VmSpec, progress: Progress) -> None:
         domain = self._existing(spec)
         if not domain.isActive():
-            _boot(domain)
+            self._power_on(domain)
 
     def _stop(self, spec: VmSpec, progress: Progress) -> None:
         """ACPI power-off, forced off after ``shutdown_timeout`` seconds."""
@@ -322,7 +408,7 @@ class LibvirtProvider:
         with self._guard:
             pending = spec.name in self._restart_pending
         if pending and not self._needs_stopped(spec):
-            _boot(self._existing(spec))
+            self._power_on(self._existing(spec))
             with self._guard:
                 self._restart_pending.discard(spec.name)
             progress(f"{spec.name}: started again")
@@ -345,9 +431,15 @@ class LibvirtProvider:
             self.pool.resize(meta.disk or f"{spec.name}.qcow2", spec.disk_gib * GIB)
 
     def _reseed(self, spec: VmSpec, progress: Progress) -> None:
+        declared = sorted((nic.index, nic.source) for nic in nics_of(spec.name, spec.networks) if nic.kind == "lan")
+        recorded = (self._facts(self._existing(spec)).metadata or Metadata()).lans
+        if declared != sorted((seat.index, seat.lan) for seat in recorded):
+            raise ProviderError(f"vm {spec.name}: its lan: networks changed; NICs are not changed in place",
+                                hint="delete the machine (state: absent) and create it again")
+
         def write_seed(domain: libvirt.virDomain) -> None:
             meta = self._facts(domain).metadata or Metadata()
-            self.pool.upload(meta.seed or f"{spec.name}-seed.iso", seed_iso(seed_files(spec)))
+            self.pool.upload(meta.seed or f"{spec.name}-seed.iso", seed_iso(seed_files(spec, meta.lans)))
             self._set_metadata(domain, replace(meta, owner=OWNER, seed_hash=spec.seed_hash(), user=spec.user))
         self._with_restart(spec, progress, write_seed)
 

@@ -15,10 +15,13 @@
     console_log_dir: /var/log/libvirt/qemu   where each machine's serial console is logged
     shutdown_timeout: 90      seconds a guest gets to power off (ACPI) before it is forced off
     image_cache: /var/lib/dockyard/images   base images (see dockyard.vm.image)
+    lan_cidr: 10.88.0.0/24    the subnet of lan:NAME networks; machines get .10, .11, ... in turn
+    lan_dir: /run/dockyard/lan   PID files and logs of the LAN switches (session: ~/.cache/dockyard/lan)
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -50,6 +53,8 @@ class LibvirtOptions:
     console_log_dir: str = ""
     shutdown_timeout: float = 90.0
     image_cache: str = ""
+    lan_cidr: str = "10.88.0.0/24"
+    lan_dir: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -81,7 +86,10 @@ class LibvirtOptions:
                 console_log_dir=str(raw.get("console_log_dir") or (home / ".cache/libvirt/qemu/log" if session
                                                                    else "/var/log/libvirt/qemu")),
                 shutdown_timeout=float(raw.get("shutdown_timeout", cls.shutdown_timeout)),
-                image_cache=str(raw.get("image_cache") or ""))
+                image_cache=str(raw.get("image_cache") or ""),
+                lan_cidr=str(ipaddress.ip_network(str(raw.get("lan_cidr") or cls.lan_cidr), strict=False)),
+                lan_dir=str(raw.get("lan_dir") or (home / ".cache/dockyard/lan" if session else "/run/dockyard/lan")))
         except (TypeError, ValueError, IndexError) as error:
             raise ProviderError(f"bad libvirt option value: {error}",
-                                hint="ssh_port/tb_cache_mib are integers, ssh_ports is [low, high], kvm/restrict are booleans") from None
+                                hint="ssh_port/tb_cache_mib are integers, ssh_ports is [low, high], kvm/restrict are booleans, "
+                                 "lan_cidr is a subnet like 10.88.0.0/24") from None

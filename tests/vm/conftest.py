@@ -5,8 +5,9 @@
   cache (about 3 minutes the first time, then found by its recipe hash).
 - ``vm_lab``: one lab per test: a unique lab name and storage pool, an SSH key pair, and the
   provider options (user-mode networking with ``restrict=on``: the guests reach nothing but
-  the SSH forward on 127.0.0.1). At the end, whatever the test left is removed: every domain
-  of the lab, every volume of the pool, the pool itself, console logs.
+  the SSH forward on 127.0.0.1; ``lan:`` switches' PID files in the test's directory). At the
+  end, whatever the test left is removed: LAN switches, every domain of the lab, every volume
+  of the pool, the pool itself, console logs.
 
 Boot-to-SSH times the tests see are printed in the terminal summary.
 """
@@ -74,7 +75,19 @@ class VmLab:
 
     def options(self) -> dict[str, Any]:
         return {"uri": self.uri, "pool": self.pool, "pool_path": str(self.pool_path), "restrict": True,
-                "ssh_private_key": str(self.key)}
+                "ssh_private_key": str(self.key), "lan_dir": str(self.lan_dir)}
+
+    @property
+    def lan_dir(self) -> Path:
+        """PID files and logs of the switches of the lab's ``lan:`` networks."""
+        return self.work / "lan"
+
+    def hubs(self) -> list[str]:
+        """The LANs of this lab whose switch process runs."""
+        from dockyard.vm.lan import hub_pid
+
+        pid_files = sorted(self.lan_dir.glob("*.pid")) if self.lan_dir.is_dir() else []
+        return [path.stem for path in pid_files if hub_pid(self.lan_dir, path.stem) is not None]
 
     def domains(self) -> list[str]:
         """Names of every domain libvirt has that carries this lab in dockyard's metadata."""
@@ -117,6 +130,10 @@ class VmLab:
 
 
 def _remove_everything(lab: VmLab) -> None:
+    from dockyard.vm.lan import stop_hub
+
+    for lan in lab.hubs():
+        stop_hub(lab.lan_dir, lan)
     conn = libvirt.open(lab.uri)
     try:
         for name in lab.domains():

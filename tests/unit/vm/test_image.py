@@ -84,3 +84,18 @@ def test_configure_prepares_a_root_for_first_boot(tmp_path: Path) -> None:
     assert wants.readlink() == Path("../dockyard-seed.service")
     assert "console=ttyS0" in (root / "boot/extlinux/extlinux.conf").read_text()
     assert not (root / "var/cache/apt/pkgcache.bin").exists()
+
+
+def test_a_built_image_by_name_is_the_recipe_image_in_the_cache(tmp_path: Path) -> None:
+    docker = qcow2(image_path(ImageRecipe(with_docker=True), tmp_path), 4 << 30)
+    plain = qcow2(image_path(ImageRecipe(), tmp_path), 4 << 30)
+    assert resolve_image("dockyard:bookworm-docker", cache_dir=tmp_path).path == docker
+    assert resolve_image("dockyard:bookworm", cache_dir=tmp_path).path == plain
+    assert "docker.io" in ImageRecipe(with_docker=True).packages_to_install()
+    assert "busybox-static" in ImageRecipe(with_docker=True).packages_to_install()
+
+
+def test_an_unknown_built_image_lists_the_known_ones(tmp_path: Path) -> None:
+    with pytest.raises(ProviderError, match="unknown built image") as error:
+        resolve_image("dockyard:jessie-k8s", cache_dir=tmp_path)
+    assert error.value.hint == ("built images: dockyard:bookworm, dockyard:bookworm-docker")
