@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.errors import BenchError
 from bench.hosts import BenchLab
-from bench.report import render_markdown
+from bench.report import merge_documents, render_markdown
 from bench.run import Plan, run_benchmark
 from bench.tools import TOOLS, Tool
 
@@ -46,6 +46,7 @@ examples:
   python -m bench --hosts 1,10 --reps 3             a quick look (about 3 minutes)
   python -m bench --hosts 50 --tools dockyard       dockyard alone (no ratios then)
   python -m bench --render bench/results/2025-06-01-1-10-50.json   the table again
+  python -m bench --render A.json B.json            one table from two invocations
 
 results: bench/results/<date>-<N...>.json (every sample, machine facts, versions) and
 bench/results/latest.md (the table, with ratios). Logs of every run: --workdir.
@@ -60,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.render:
-            print(render_markdown(json.loads(Path(args.render).read_text())))
+            documents = [json.loads(Path(path).read_text()) for path in args.render]
+            print(render_markdown(merge_documents(documents)), end="")
             return 0
         plan = _plan(args, argv)
         return _run(plan, Path(args.results))
@@ -102,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
         "--results", default=str(RESULTS), metavar="DIR",
         help="where the JSON and latest.md go (default: bench/results)",
     )  # fmt: skip
-    parser.add_argument("--render", metavar="JSON", help="only print the table of a result file")
+    parser.add_argument("--render", metavar="JSON", nargs="+",
+                        help="only print the table of result files (several: one table, sizes merged)")
     return parser
 
 

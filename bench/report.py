@@ -12,7 +12,9 @@ A result file holds the raw samples of every figure and their summaries:
                                        "rerun": {...}}}}]}
 
 METRIC is one of `METRICS`. `render_markdown(document)` needs nothing else, so a table can
-be made again from any result file (`python -m bench --render FILE`).
+be made again from any result file (`python -m bench --render FILE`). `merge_documents` puts
+several invocations into one table (e.g. 200 hosts measured apart from the rest); the header
+then names each invocation ("parts"), and a figure from fewer than 3 runs says so.
 """
 
 from __future__ import annotations
@@ -65,6 +67,30 @@ def size_entry(
     }
 
 
+def merge_documents(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One document from several invocations: the sizes of all (for a size measured twice, the
+    tools the earlier one lacks), the machine and versions of the first, each invocation in "parts"."""
+    merged = dict(documents[0])
+    merged["parts"] = [part for document in documents for part in _parts(document)]
+    sizes: dict[int, dict[str, Any]] = {}
+    for document in documents:
+        for size in document["sizes"]:
+            entry = sizes.setdefault(size["hosts"], {**size, "tools": {}})
+            for tool, phases in size["tools"].items():
+                entry["tools"].setdefault(tool, phases)
+            if not entry["floor"]:
+                entry["floor"] = size["floor"]
+    merged["sizes"] = [sizes[hosts] for hosts in sorted(sizes)]
+    merged["retries"] = [retry for document in documents for retry in document.get("retries", [])]
+    return merged
+
+
+def _parts(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    if "parts" in document:
+        return list(document["parts"])
+    return [{key: document.get(key) for key in ("date", "command", "repetitions", "note", "load")}]
+
+
 def render_markdown(document: Mapping[str, Any]) -> str:
     """The result as markdown: a header with the machine, the figures, then the ratios."""
     sizes = document["sizes"]
@@ -77,6 +103,13 @@ def _header(document: Mapping[str, Any]) -> list[str]:
     lines = [f"### Benchmark of {document['date']}", ""]
     if document.get("note"):
         lines += [f"**{document['note']}**", ""]
+    parts = document.get("parts") or []
+    if len(parts) > 1:
+        lines += ["Measured in these invocations, one after another on the same machine:", ""]
+        lines += [f"- {part['date']}: `{part['command']}` ({part['repetitions']} repetitions; load average "
+                  f"{_load(part['load']['start'])} at the start, {_load(part['load']['end'])} at the end)"
+                  for part in parts]
+        lines += [""]
     lines += [
         f"Median of {document['repetitions']} repetitions, [min-max] beside it; the tools run "
         "interleaved in each repetition, each on fresh lab hosts (sshd containers on this "
@@ -153,6 +186,9 @@ def _summary(entry: Mapping[str, Any] | None) -> Summary | None:
 def _seconds(summary: Summary | None) -> str:
     if summary is None:
         return "—"
+    if summary.count < 3:
+        runs = "1 run" if summary.count == 1 else f"{summary.count} runs"
+        return f"{_number(summary.median)} [{_number(summary.low)}-{_number(summary.high)}] ({runs})"
     return f"{_number(summary.median)} [{_number(summary.low)}-{_number(summary.high)}]"
 
 
