@@ -19,8 +19,9 @@ the domain, in ``<metadata>`` under its own namespace (:data:`NAMESPACE`)::
     </dockyard:vm>
 
 User-mode networking (slirp) with a host forward is written as ``<qemu:commandline>``:
-Debian 12's libvirt 9.0 has no ``<portForward>`` for it. The NIC sits at PCI slot 0x10 so
-it never collides with the devices libvirt places itself. A ``lan:NAME`` NIC is an
+Debian 12's libvirt 9.0 has no ``<portForward>`` for it. NIC number N (in ``networks:``
+order) sits at PCI slot 0x10 + N: clear of the devices libvirt places itself, and in the order
+the guest kernel names them (eth0, eth1, ...), which the seed's network-config relies on. A ``lan:NAME`` NIC is an
 ``<interface type='udp'>`` from its own port to the LAN's switch, both on 127.0.0.1
 (:mod:`dockyard.vm.lan`).
 """
@@ -42,7 +43,7 @@ __all__ = ["NAMESPACE", "DomainConfig", "DomainFacts", "Metadata", "domain_xml",
 
 NAMESPACE = "https://dockyard.dev/xmlns/vm/1"
 QEMU_NAMESPACE = "http://libvirt.org/schemas/domain/qemu/1.0"
-USER_NIC_SLOT = 0x10
+NIC_SLOT = 0x10
 ET.register_namespace("dockyard", NAMESPACE)
 ET.register_namespace("qemu", QEMU_NAMESPACE)
 
@@ -183,6 +184,7 @@ def _devices(devices: ET.Element, config: DomainConfig) -> None:
         _sub(interface, "mac", address=nic.mac)
         _sub(interface, "source", **({"network": nic.source} if nic.kind == "network" else {"bridge": nic.source}))
         _sub(interface, "model", type="virtio")
+        _nic_slot(interface, nic)
     serial = _sub(devices, "serial", type="pty")
     if config.console_log:
         _sub(serial, "log", file=config.console_log, append="off")
@@ -205,6 +207,12 @@ def _lan_nic(devices: ET.Element, name: str, nic: Nic, seat: LanSeat | None) -> 
     source = _sub(interface, "source", address="127.0.0.1", port=str(seat.hub_port))
     _sub(source, "local", address="127.0.0.1", port=str(seat.port))
     _sub(interface, "model", type="virtio")
+    _nic_slot(interface, nic)
+
+
+def _nic_slot(interface: ET.Element, nic: Nic) -> None:
+    _sub(interface, "address", type="pci", domain="0x0000", bus="0x00", slot=f"{NIC_SLOT + nic.index:#04x}",
+         function="0x0")
 
 
 def _user_nic(root: ET.Element, config: DomainConfig, nic: Nic) -> None:
@@ -213,7 +221,7 @@ def _user_nic(root: ET.Element, config: DomainConfig, nic: Nic) -> None:
         raise ProviderError(f"vm {config.name}: user-mode networking needs an ssh port")
     netdev = (f"user,id=dockyard0,restrict={'on' if config.restrict else 'off'},"
               f"hostfwd=tcp:127.0.0.1:{port}-:22")
-    device = f"virtio-net-pci,netdev=dockyard0,mac={nic.mac},bus=pci.0,addr={USER_NIC_SLOT:#x}"
+    device = f"virtio-net-pci,netdev=dockyard0,mac={nic.mac},bus=pci.0,addr={NIC_SLOT + nic.index:#x}"
     commandline = _sub(root, f"{{{QEMU_NAMESPACE}}}commandline")
     for value in ("-netdev", netdev, "-device", device):
         _sub(commandline, f"{{{QEMU_NAMESPACE}}}arg", value=value)

@@ -172,3 +172,14 @@ def test_machines_started_at_once_start_one_switch(tmp_path: Path) -> None:
         assert hub_pid(tmp_path, "lab-a") in started
     finally:
         stop_hub(tmp_path, "lab-a")
+
+
+def test_nics_sit_at_pci_slots_in_their_order_so_the_guest_names_them_eth0_eth1() -> None:
+    nics = tuple(nics_of("vm1", ("user", "lan:swarm", "default")))
+    meta = Metadata(owner="dockyard", ssh_port=2201, lans=(SEAT,))
+    config = DomainConfig(name="vm1", cpus=1, memory_mib=1024, disk_path="/p/vm1.qcow2", seed_path="/p/s.iso",
+                          nics=nics, metadata=meta)
+    root = ET.fromstring(domain_xml(config))
+    slots = [interface.find("address").get("slot") for interface in root.iterfind("devices/interface")]  # type: ignore[union-attr]
+    assert slots == ["0x11", "0x12"]
+    assert "addr=0x10" in domain_xml(config)  # the user-mode NIC (qemu:commandline) is first
