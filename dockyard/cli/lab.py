@@ -25,7 +25,7 @@ again without any state file.
 examples:
   dockyard lab up playbooks/swarm-lab.yml           create the VMs, form the swarm (re-run: no change)
   dockyard lab up playbooks/swarm-lab.yml --check   what would be created, nothing touched
-  dockyard lab status playbooks/swarm-lab.yml       machines, addresses, cluster nodes
+  dockyard lab status playbooks/swarm-lab.yml       machines, addresses, swarm nodes and services
   dockyard lab ssh playbooks/swarm-lab.yml manager1 -- docker node ls
   dockyard lab down playbooks/swarm-lab.yml         remove every machine of the lab, its disks and seeds
 
@@ -48,7 +48,7 @@ def register(subparsers: Any) -> None:
     up.add_argument("--output", choices=("console", "json"), default="console")
     up.add_argument("-v", "--verbose", action="count", default=0)
     up.set_defaults(func=_up)
-    status = actions.add_parser("status", help="machines, addresses and cluster nodes of the lab")
+    status = actions.add_parser("status", help="machines, addresses, swarm nodes and services of the lab")
     status.add_argument("file", type=Path, metavar="LAB_FILE")
     status.set_defaults(func=_status)
     ssh = actions.add_parser("ssh", help="log in to a machine of the lab (or run a command there)")
@@ -125,10 +125,10 @@ def _status(args: argparse.Namespace) -> int:
         managers = [m for m in machines if m.status == "running" and m.address is not None
                     and any("manager" in group for group in m.groups)]
         if managers:
-            command = ssh_command(managers[0], lab.user, lab_key(lab.name).private,
-                                  ["sudo", "docker", "node", "ls"])
-            print(f"\nswarm nodes (from {managers[0].name}):")
-            subprocess.run(command, check=False, timeout=60)
+            for what, words in (("nodes", ["node", "ls"]), ("services", ["service", "ls"])):
+                command = ssh_command(managers[0], lab.user, lab_key(lab.name).private, ["sudo", "docker", *words])
+                print(f"\nswarm {what} (from {managers[0].name}):", flush=True)
+                subprocess.run(command, check=False, timeout=60)
     return 0
 
 

@@ -105,6 +105,8 @@ def test_swarm_lab_up_service_running_then_down(vm_lab: VmLab, monkeypatch: pyte
     status = run_dockyard("lab", "status", str(path), cwd=vm_lab.work, timeout=300)
     assert status.returncode == 0, status.stdout + status.stderr
     assert f"lab {vm_lab.name}: 3 machine(s)" in status.stdout, status.stdout
+    assert f"swarm services (from {manager})" in status.stdout and "dockyard-check" in status.stdout, status.stdout
+    assert status.stdout.count(" Ready ") == 3, status.stdout
 
     down = run_dockyard("lab", "down", str(path), cwd=vm_lab.work, timeout=900)
     assert down.returncode == 0, down.stdout + down.stderr
