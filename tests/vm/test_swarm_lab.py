@@ -46,8 +46,9 @@ def own_lab_file(lab: VmLab) -> tuple[Path, list[str]]:
     return path, names
 
 
-def ssh(path: Path, lab: VmLab, machine: str, *command: str) -> str:
-    done = run_dockyard("lab", "ssh", str(path), machine, "--", *command, cwd=lab.work, timeout=300)
+def ssh(path: Path, lab: VmLab, machine: str, command: str) -> str:
+    """Run ``command`` (one shell line: OpenSSH joins the words after the host, as ``lab ssh`` does)."""
+    done = run_dockyard("lab", "ssh", str(path), machine, "--", command, cwd=lab.work, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -69,21 +70,19 @@ def test_swarm_lab_up_service_running_then_down(vm_lab: VmLab, monkeypatch: pyte
         assert re.search(rf"^  {re.escape(name)}\s+running\s.*ssh 127\.0\.0\.1:\d+\s+groups \S+"
                          rf"  lan {vm_lab.name} 10\.88\.0\.\d+$", up.stdout, re.M), up.stdout[-3000:]
 
-    nodes = ssh(path, vm_lab, manager, "sudo", "docker", "node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.Availability}}")
+    nodes = ssh(path, vm_lab, manager, "sudo docker node ls --format '{{.Hostname}} {{.Status}} {{.Availability}}'")
     assert sorted(nodes.split("\n")[:-1]) == sorted(f"{name} Ready Active" for name in names), nodes
-    addresses = ssh(path, vm_lab, manager, "sudo", "docker", "node", "inspect", "--format", "{{.Status.Addr}}",
-                    *names)
+    addresses = ssh(path, vm_lab, manager, f"sudo docker node inspect --format '{{{{.Status.Addr}}}}' {' '.join(names)}")
     assert all(re.fullmatch(r"10\.88\.0\.\d+", line) for line in addresses.split()), addresses  # the LAN, not slirp
     assert len(set(addresses.split())) == 3, addresses
-    tasks = ssh(path, vm_lab, manager, "sudo", "docker", "service", "ps", "dockyard-check",
-                "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}")
+    tasks = ssh(path, vm_lab, manager, "sudo docker service ps dockyard-check --filter desired-state=running"
+                                       " --format '{{.Node}} {{.CurrentState}}'")
     running = [line.split()[0] for line in tasks.splitlines() if " Running " in f" {line} "]
     assert sorted(running) == sorted(names), tasks  # one replica on each of the 3 nodes
-    labels = ssh(path, vm_lab, manager, "sudo", "docker", "node", "inspect", "--format", "{{.Spec.Labels.zone}}",
-                 *names)
+    labels = ssh(path, vm_lab, manager, f"sudo docker node inspect --format '{{{{.Spec.Labels.zone}}}}' {' '.join(names)}")
     assert labels.split() == ["a", "b", "c"], labels
     for worker in workers:  # the LAN carries traffic between workers too, not only to the manager
-        ping = ssh(path, vm_lab, worker, "ping", "-c", "1", "-W", "5", addresses.split()[0])
+        ping = ssh(path, vm_lab, worker, f"sudo ping -c 1 -W 5 {addresses.split()[0]}")
         assert " 0% packet loss" in ping, ping
 
     again = run_dockyard("lab", "up", str(path), cwd=vm_lab.work, timeout=1500)
@@ -99,7 +98,7 @@ def test_swarm_lab_up_service_running_then_down(vm_lab: VmLab, monkeypatch: pyte
     assert repaired.stdout.count(f": LAN switch started ({vm_lab.name})") == 1, repaired.stdout[-6000:]
     assert recap(repaired.stdout, "localhost")["changed"] == 1
     assert vm_lab.hubs() == [vm_lab.name]
-    ping = ssh(path, vm_lab, workers[0], "ping", "-c", "1", "-W", "5", addresses.split()[-1])
+    ping = ssh(path, vm_lab, workers[0], f"sudo ping -c 1 -W 5 {addresses.split()[-1]}")
     assert " 0% packet loss" in ping, ping
 
     status = run_dockyard("lab", "status", str(path), cwd=vm_lab.work, timeout=300)
