@@ -68,8 +68,9 @@ def size_entry(
 
 
 def merge_documents(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """One document from several invocations: the sizes of all (for a size measured twice, the
-    tools the earlier one lacks), the machine and versions of the first, each invocation in "parts"."""
+    """One document from several invocations: the sizes of all (a tool measured at one size in
+    several invocations: all its samples together), the machine and versions of the first, each
+    invocation in "parts"."""
     merged = dict(documents[0])
     merged["parts"] = [part for document in documents for part in _parts(document)]
     sizes: dict[int, dict[str, Any]] = {}
@@ -77,7 +78,12 @@ def merge_documents(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         for size in document["sizes"]:
             entry = sizes.setdefault(size["hosts"], {**size, "tools": {}})
             for tool, phases in size["tools"].items():
-                entry["tools"].setdefault(tool, phases)
+                known = entry["tools"].setdefault(tool, {phase: {} for phase in PHASES})
+                for phase in PHASES:
+                    samples: Samples = {metric: list(values["samples"]) for metric, values in known[phase].items()}
+                    for metric, values in phases.get(phase, {}).items():
+                        samples.setdefault(metric, []).extend(values["samples"])
+                    known[phase] = summarized(samples)
             if not entry["floor"]:
                 entry["floor"] = size["floor"]
     merged["sizes"] = [sizes[hosts] for hosts in sorted(sizes)]

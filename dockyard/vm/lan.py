@@ -88,12 +88,15 @@ def hub_pid(lan_dir: Path, name: str) -> int | None:
 
 @contextlib.contextmanager
 def _locked(lan_dir: Path, name: str) -> Iterator[None]:
-    """One starter or stopper per LAN at a time, across threads and processes (machines of one
-    LAN are started in parallel)."""
+    """One starter or stopper at a time, across threads and processes (machines of one LAN are
+    started in parallel). The lock is on the directory itself, so nothing is left behind."""
     lan_dir.mkdir(parents=True, exist_ok=True)
-    with open(lan_dir / f".{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    descriptor = os.open(lan_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
+    finally:
+        os.close(descriptor)
 
 
 def start_hub(lan_dir: Path, name: str, port: int, peers: Iterable[int]) -> int | None:
@@ -137,9 +140,12 @@ def _alive(pid: int) -> bool:
 
 
 def stop_hub(lan_dir: Path, name: str) -> bool:
-    """Stop the switch of LAN ``name`` (by the PID in its file); whether one was running."""
+    """Stop the switch of LAN ``name`` (by the PID in its file) and remove its files; whether one
+    was running."""
     with _locked(lan_dir, name):
-        return _stop(lan_dir, name)
+        stopped = _stop(lan_dir, name)
+        (lan_dir / f"{name}.log").unlink(missing_ok=True)
+        return stopped
 
 
 def _stop(lan_dir: Path, name: str) -> bool:

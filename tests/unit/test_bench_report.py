@@ -97,13 +97,16 @@ def test_two_invocations_make_one_table_and_a_figure_of_one_run_says_so() -> Non
     big = _document({"ansible": {"first": _samples(300), "rerun": _samples(250)}})
     big["sizes"][0]["hosts"] = 200
     big["command"], big["date"] = "python -m bench --hosts 200 --tools ansible --reps 1", "2025-06-01T13:00:00Z"
-    late = _document({"dockyard": {"first": _samples(9, 9, 9), "rerun": _samples(5, 5, 5)},
-                      "ansible": {"first": _samples(40), "rerun": _samples(30)}})
-    merged = json.loads(json.dumps(merge_documents([small, big, late])))
+    late = _document({"ansible": {"first": _samples(40), "rerun": _samples(30)}})
+    again = _document({"ansible": {"first": _samples(200), "rerun": _samples(150)}})
+    again["sizes"][0]["hosts"] = 200
+    merged = json.loads(json.dumps(merge_documents([small, big, late, again])))
     assert [size["hosts"] for size in merged["sizes"]] == [50, 200]
-    assert set(merged["sizes"][0]["tools"]) == {"dockyard", "ansible"}  # the earlier dockyard kept
+    assert set(merged["sizes"][0]["tools"]) == {"dockyard", "ansible"}
     assert merged["sizes"][0]["tools"]["dockyard"]["rerun"]["seconds"]["median"] == 1.0
+    # ansible at 200 hosts from two invocations: both samples, one summary
+    assert merged["sizes"][1]["tools"]["ansible"]["rerun"]["seconds"]["samples"] == [250.0, 150.0]
     table = render_markdown(merged)
     assert "- 2025-06-01T13:00:00Z: `python -m bench --hosts 200 --tools ansible --reps 1` (3 repetitions" in table
-    assert "| 200 | ansible | 300.0 [300.0-300.0] (1 run) | 250.0 [250.0-250.0] (1 run) |" in table
+    assert "| 200 | ansible | 250.0 [200.0-300.0] (2 runs) | 200.0 [150.0-250.0] (2 runs) |" in table
     assert "| 50 | 30.0x |" in table  # ansible of the third invocation against dockyard of the first

@@ -96,7 +96,7 @@ def test_the_hub_process_switches_frames_between_machines_and_stops_by_pid(
         assert received(three) is None  # A was learned: the unicast reply is not flooded
     finally:
         assert stop_hub(tmp_path, "lab-a")
-    assert hub_pid(tmp_path, "lab-a") is None and not (tmp_path / "lab-a.pid").exists()
+    assert hub_pid(tmp_path, "lab-a") is None and list(tmp_path.iterdir()) == []  # no PID file, log or lock
     assert not Path(f"/proc/{pid}").exists()
     assert not stop_hub(tmp_path, "lab-a")
 
