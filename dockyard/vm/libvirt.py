@@ -234,12 +234,11 @@ class LibvirtProvider:
                 tb_cache_mib=self.options.tb_cache_mib, console_log=self._console_log(spec.name))
             domain = self.conn.defineXML(domain_xml(config))
             made.append("domain")
-            self._release(port, seats)
             if spec.state == "running":
                 self._power_on(domain, meta)
                 progress(f"{spec.name}: started ({'127.0.0.1:' + str(port) if port else 'libvirt network'})")
         except (libvirt.libvirtError, ProviderError) as error:
-            self._release(port, seats)
+            self._release(port, seats)  # before the roll-back, which stops a switch no machine is on
             self._roll_back(spec.name, made, seats)
             message = error.get_error_message() if isinstance(error, libvirt.libvirtError) else error.message
             raise ProviderError(f"vm {spec.name}: create failed, removed what it made: {message}",
