@@ -68,27 +68,39 @@ def size_entry(
 
 
 def merge_documents(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """One document from several invocations: the sizes of all (a tool measured at one size in
-    several invocations: all its samples together), the machine and versions of the first, each
-    invocation in "parts"."""
+    """One document from several invocations, taken in the order they ran: the sizes of all (a
+    tool, or the floor, measured at one size in several invocations: all its samples together),
+    the machine of the first, every version seen, each invocation in "parts"."""
+    documents = sorted(documents, key=lambda document: str(document["date"]))
     merged = dict(documents[0])
     merged["parts"] = [part for document in documents for part in _parts(document)]
+    merged["repetitions"] = max(document["repetitions"] for document in documents)
+    versions: dict[str, list[str]] = {}
+    for document in documents:
+        for name, version in document["versions"].items():
+            if version not in versions.setdefault(name, []):
+                versions[name].append(version)
+    merged["versions"] = {name: " / ".join(seen) for name, seen in versions.items()}
     sizes: dict[int, dict[str, Any]] = {}
     for document in documents:
         for size in document["sizes"]:
-            entry = sizes.setdefault(size["hosts"], {**size, "tools": {}})
+            entry = sizes.setdefault(size["hosts"], {**size, "floor": {}, "tools": {}})
+            entry["floor"] = _pooled(entry["floor"], size["floor"])
             for tool, phases in size["tools"].items():
                 known = entry["tools"].setdefault(tool, {phase: {} for phase in PHASES})
                 for phase in PHASES:
-                    samples: Samples = {metric: list(values["samples"]) for metric, values in known[phase].items()}
-                    for metric, values in phases.get(phase, {}).items():
-                        samples.setdefault(metric, []).extend(values["samples"])
-                    known[phase] = summarized(samples)
-            if not entry["floor"]:
-                entry["floor"] = size["floor"]
+                    known[phase] = _pooled(known[phase], phases.get(phase, {}))
     merged["sizes"] = [sizes[hosts] for hosts in sorted(sizes)]
     merged["retries"] = [retry for document in documents for retry in document.get("retries", [])]
     return merged
+
+
+def _pooled(known: Mapping[str, Any], more: Mapping[str, Any]) -> dict[str, Any]:
+    """The summaries of `known` and `more` made again from the samples of both."""
+    samples: Samples = {metric: list(values["samples"]) for metric, values in known.items()}
+    for metric, values in more.items():
+        samples.setdefault(metric, []).extend(values["samples"])
+    return summarized(samples)
 
 
 def _parts(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -107,25 +119,31 @@ def render_markdown(document: Mapping[str, Any]) -> str:
 def _header(document: Mapping[str, Any]) -> list[str]:
     machine, load, versions = document["machine"], document["load"], document["versions"]
     lines = [f"### Benchmark of {document['date']}", ""]
-    if document.get("note"):
-        lines += [f"**{document['note']}**", ""]
     parts = document.get("parts") or []
     if len(parts) > 1:
         lines += ["Measured in these invocations, one after another on the same machine:", ""]
-        lines += [f"- {part['date']}: `{part['command']}` ({part['repetitions']} repetitions; load average "
-                  f"{_load(part['load']['start'])} at the start, {_load(part['load']['end'])} at the end)"
-                  for part in parts]
+        lines += [_part(part) for part in parts]
         lines += [""]
+    elif document.get("note"):
+        lines += [f"**{document['note']}**", ""]
+    conditions = (
+        f"{machine['cpus']} cores, {machine['memory_gib']} GiB, Linux {machine['kernel']}, "
+        f"Python {machine['python']}"
+    )
+    if len(parts) <= 1:
+        conditions += (
+            f"; load average (1/5/15 min) {_load(load['start'])} at the start, "
+            f"{_load(load['end'])} at the end; "
+            f"{machine.get('containers_running', '?')} containers running at the start"
+        )
     lines += [
-        f"Median of {document['repetitions']} repetitions, [min-max] beside it; the tools run "
+        f"Median of {document['repetitions']} repetitions (a figure of fewer says so), [min-max] "
+        "beside it; the tools run "
         "interleaved in each repetition, each on fresh lab hosts (sshd containers on this "
         "machine). The workload: 10 tasks per host (bench/workload/). Re-run: the same "
         "command again, every host already in state.",
         "",
-        f"Machine: {machine['cpus']} cores, {machine['memory_gib']} GiB, Linux "
-        f"{machine['kernel']}, Python {machine['python']}; load average (1/5/15 min) "
-        f"{_load(load['start'])} at the start, {_load(load['end'])} at the end; "
-        f"{machine.get('containers_running', '?')} containers running at the start.",
+        f"Machine: {conditions}.",
         "",
         "Versions: " + ", ".join(f"{name} {version}" for name, version in versions.items()),
     ]
@@ -183,6 +201,16 @@ def _ratios_table(sizes: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+def _part(part: Mapping[str, Any]) -> str:
+    repetitions = part["repetitions"]
+    note = f" — {part['note']}" if part.get("note") else ""
+    return (
+        f"- {part['date']}: `{part['command']}` ({repetitions} "
+        f"repetition{'' if repetitions == 1 else 's'}; load average {_load(part['load']['start'])} "
+        f"at the start, {_load(part['load']['end'])} at the end){note}"
+    )
+
+
 def _summary(entry: Mapping[str, Any] | None) -> Summary | None:
     if not entry:
         return None
@@ -194,7 +222,9 @@ def _seconds(summary: Summary | None) -> str:
         return "—"
     if summary.count < 3:
         runs = "1 run" if summary.count == 1 else f"{summary.count} runs"
-        return f"{_number(summary.median)} [{_number(summary.low)}-{_number(summary.high)}] ({runs})"
+        return (
+            f"{_number(summary.median)} [{_number(summary.low)}-{_number(summary.high)}] ({runs})"
+        )
     return f"{_number(summary.median)} [{_number(summary.low)}-{_number(summary.high)}]"
 
 

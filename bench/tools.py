@@ -92,9 +92,13 @@ def _dockyard_env() -> dict[str, str]:
     return env
 
 
+#: timeout = 60: with ansible's default (10 s, so 12 s for the become prompt), 5 of 200 hosts came
+#: back UNREACHABLE ("Timeout (12s) waiting for privilege escalation prompt") at load 150 on 2 cores,
+#: twice in a row, and the run is not usable. The hosts were fine: the controller was too slow.
 ANSIBLE_CFG = """\
 [defaults]
 forks = {forks}
+timeout = 60
 gathering = implicit
 host_key_checking = False
 retry_files_enabled = False

@@ -96,17 +96,41 @@ def test_two_invocations_make_one_table_and_a_figure_of_one_run_says_so() -> Non
     small = _document({"dockyard": {"first": _samples(2, 3, 4), "rerun": _samples(1, 1, 1)}})
     big = _document({"ansible": {"first": _samples(300), "rerun": _samples(250)}})
     big["sizes"][0]["hosts"] = 200
-    big["command"], big["date"] = "python -m bench --hosts 200 --tools ansible --reps 1", "2025-06-01T13:00:00Z"
+    big["command"], big["date"] = (
+        "python -m bench --hosts 200 --tools ansible --reps 1",
+        "2025-06-01T13:00:00Z",
+    )
+    big["versions"] = {"dockyard": "0.1.0 (def5678)", "ansible": "2.19.0"}
+    big["repetitions"], big["note"] = 1, "200 hosts: ansible"
     late = _document({"ansible": {"first": _samples(40), "rerun": _samples(30)}})
+    late["date"] = "2025-06-01T14:00:00Z"
     again = _document({"ansible": {"first": _samples(200), "rerun": _samples(150)}})
-    again["sizes"][0]["hosts"] = 200
-    merged = json.loads(json.dumps(merge_documents([small, big, late, again])))
+    again["sizes"][0]["hosts"], again["date"] = 200, "2025-06-01T15:00:00Z"
+    again["sizes"][0]["floor"] = size_entry(200, [], [9.0], {})["floor"]
+    # given out of order: the table lists them in the order they ran
+    merged = json.loads(json.dumps(merge_documents([again, small, big, late])))
+    assert [part["date"] for part in merged["parts"]] == [
+        "2025-06-01T12:00:00Z", "2025-06-01T13:00:00Z", "2025-06-01T14:00:00Z", "2025-06-01T15:00:00Z",
+    ]  # fmt: skip
     assert [size["hosts"] for size in merged["sizes"]] == [50, 200]
+    # the floor at 200 hosts: the samples of both invocations that measured it
+    assert merged["sizes"][1]["floor"]["seconds"]["samples"] == [0.4, 0.5, 0.6, 9.0]
     assert set(merged["sizes"][0]["tools"]) == {"dockyard", "ansible"}
     assert merged["sizes"][0]["tools"]["dockyard"]["rerun"]["seconds"]["median"] == 1.0
     # ansible at 200 hosts from two invocations: both samples, one summary
     assert merged["sizes"][1]["tools"]["ansible"]["rerun"]["seconds"]["samples"] == [250.0, 150.0]
     table = render_markdown(merged)
-    assert "- 2025-06-01T13:00:00Z: `python -m bench --hosts 200 --tools ansible --reps 1` (3 repetitions" in table
-    assert "| 200 | ansible | 250.0 [200.0-300.0] (2 runs) | 200.0 [150.0-250.0] (2 runs) |" in table
-    assert "| 50 | 30.0x |" in table  # ansible of the third invocation against dockyard of the first
+    assert (
+        "- 2025-06-01T13:00:00Z: `python -m bench --hosts 200 --tools ansible --reps 1` "
+        "(1 repetition; load average 1.00 / 0.50 / 0.25 at the start, 2.00 / 1.00 / 0.50 at the end)"
+        " — 200 hosts: ansible" in table
+    )
+    assert "Versions: dockyard 0.1.0 (abc1234) / 0.1.0 (def5678), ansible 2.19.0" in table
+    # each invocation has its own load above; no single load pretends to be the whole table's
+    assert "load average (1/5/15 min)" not in table
+    assert (
+        "| 200 | ansible | 250.0 [200.0-300.0] (2 runs) | 200.0 [150.0-250.0] (2 runs) |" in table
+    )
+    assert (
+        "| 50 | 30.0x |" in table
+    )  # ansible of the third invocation against dockyard of the first
