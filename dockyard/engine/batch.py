@@ -13,6 +13,10 @@ stdout line carries the probe's exit code::
 byte for byte what the probe would have printed alone. The marker is random per batch,
 so no probe output can forge it; a batch cut short (connection lost, a probe killed the
 shell) leaves the missing probes out of the answer and they run again on their own.
+
+A step can lead a batch (``first_reads_stdin``): it runs first and alone reads the
+command's stdin (the file contents it writes), and the probes after it read the host as
+the step left it (``probes.py``, :meth:`ProbingConnection.run_step`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from __future__ import annotations
 import re
 import secrets
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from dockyard.connection.base import CommandResult
@@ -36,6 +40,10 @@ class ProbeRequest:
     command: str
     env: tuple[tuple[str, str], ...] = ()
 
+    @classmethod
+    def of(cls, command: str, env: Mapping[str, str] | None) -> ProbeRequest:
+        return cls(command, tuple(sorted((env or {}).items())))
+
     def env_dict(self) -> dict[str, str] | None:
         return dict(self.env) or None
 
@@ -44,15 +52,17 @@ def new_marker() -> str:
     return "dy-" + secrets.token_hex(12)
 
 
-def batch_script(probes: Sequence[ProbeRequest], marker: str) -> str:
-    """Shell text that runs ``probes`` one after the other, each framed by ``marker``."""
+def batch_script(probes: Sequence[ProbeRequest], marker: str, *, first_reads_stdin: bool = False) -> str:
+    """Shell text that runs ``probes`` one after the other, each framed by ``marker``; every
+    one with its stdin from /dev/null, except the first when ``first_reads_stdin``."""
     lines = []
     for index, probe in enumerate(probes):
         tag = shlex.quote(f"{marker} {index}")
         body = env_prefix(probe.env_dict()) + probe.command
+        stdin = "" if index == 0 and first_reads_stdin else " </dev/null"
         lines += [
             f"printf '\\n%s\\n' {tag}; printf '\\n%s\\n' {tag} >&2",
-            f"( {body}\n) </dev/null",
+            f"( {body}\n){stdin}",
             f"printf '\\n%s %s\\n' {shlex.quote(f'{marker} {index} rc')} \"$?\"; "
             f"printf '\\n%s\\n' {shlex.quote(f'{marker} {index} end')} >&2",
         ]

@@ -6,7 +6,8 @@ This is the only place where a module's steps meet a connection::
     parse  -> current state
     steps  -> pure difference           [] = ok
     check  -> stop here, report the steps as the change that would happen
-    apply  -> conn.run(step.command, stdin=step.stdin) for each step, in order
+    apply  -> conn.run(step.command, stdin=step.stdin) for each step, in order; the last
+              one takes the next tasks' probes along (``probes.run_step``)
 
 Resource modules (VMs) read and apply through their provider's API instead of a
 connection, with the same stop-before-acting in check mode.
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.connection.base import Become, CommandResult, Connection
-from dockyard.engine.probes import read_probe
+from dockyard.engine.batch import ProbeRequest
+from dockyard.engine.probes import read_probe, run_step
 from dockyard.errors import DockyardError, ModuleError
 from dockyard.modules.args import validate_module_args
 from dockyard.modules.base import (
@@ -103,8 +105,12 @@ def execute_module(
     result = _planned_result(steps, ctx)
     ran: list[CommandResult] = []
     if not check:
-        for step in steps:
-            outcome = conn.run(step.command, stdin=step.stdin or None, become=become, env=env)
+        done = None if probe is None else ProbeRequest.of(probe, env)
+        for index, step in enumerate(steps):
+            if index == len(steps) - 1:
+                outcome = run_step(conn, step.command, stdin=step.stdin or None, become=become, env=env, done=done)
+            else:
+                outcome = conn.run(step.command, stdin=step.stdin or None, become=become, env=env)
             ran.append(outcome)
             problem = module.check_failure(step, outcome)
             if problem is not None:

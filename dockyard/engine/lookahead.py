@@ -86,5 +86,4 @@ def _probe(run: TaskRun, templar: Any, variables: Any) -> list[Probe]:
     probe = call.module.probe(validate_module_args(type(call.module), call.args), call.ctx)
     if probe is None:
         return []
-    env = tuple(sorted((call.env or {}).items()))
-    return [(ProbeRequest(probe, env), run.become)]
+    return [(ProbeRequest.of(probe, call.env), run.become)]

@@ -16,6 +16,9 @@ Correct by construction:
   task's probe is templated again when the task runs, and only the same text hits;
 * anything else run on the host (a step, a ``command``, a file written) empties the
   host's cache first, so no output read before a change is used after it;
+* the last step of a task takes the upcoming probes along (:meth:`ProbingConnection.run_step`):
+  they run after it, in the same command, so they read the host as the step left it; a
+  changed task followed by another costs one round trip, not two (step, then probe);
 * a task retried with ``until`` reads the host again (:meth:`ProbingConnection.forget`);
 * probes that wait (``wait_for``) never go into a batch or the cache.
 
@@ -36,7 +39,7 @@ from dataclasses import dataclass, field
 from dockyard.connection.base import Become, CommandResult, Connection
 from dockyard.engine.batch import ProbeRequest, batch_script, new_marker, split_batch
 
-__all__ = ["LOOKAHEAD_MAX", "ProbePool", "ProbingConnection", "looking_ahead", "read_probe"]
+__all__ = ["LOOKAHEAD_MAX", "ProbePool", "ProbingConnection", "looking_ahead", "read_probe", "run_step"]
 
 LOOKAHEAD_MAX = 32
 """At most this many probes go out in one batch."""
@@ -133,7 +136,7 @@ class ProbingConnection:
         if not batchable:
             self.stats.execs += 1
             return self.inner.run(command, become=become, env=env)
-        request = ProbeRequest(command, tuple(sorted((env or {}).items())))
+        request = ProbeRequest.of(command, env)
         key = _key(request, become)
         with self._lock:
             cached = self._cache.get(key)
@@ -144,7 +147,7 @@ class ProbingConnection:
                     self.window = min(LOOKAHEAD_MAX, self.window * 2)
                 return cached
             self.stats.misses += 1
-            batch = [request, *self._upcoming(request, become)]
+            batch = [request, *self._upcoming((request,), become, min(self.window, LOOKAHEAD_MAX) - 1)]
             results = self._read_batch(batch, become)
             for each, result in results.items():
                 self._cache.setdefault(_key(each, become), result)
@@ -155,15 +158,43 @@ class ProbingConnection:
             return self.inner.run(command, become=become, env=env)
         return found
 
-    def _upcoming(self, first: ProbeRequest, become: Become | None) -> list[ProbeRequest]:
+    def run_step(self, command: str, *, stdin: bytes | None = None, become: Become | None = None,
+                 env: dict[str, str] | None = None, done: ProbeRequest | None = None) -> CommandResult:
+        """Run a task's last step (a change) and, in the same command after it, the probes
+        of the tasks that follow, cached as the host is after the step. ``done``: the probe
+        of the task now running, which is not read again."""
+        with self._lock:
+            self.forget()
+            step = ProbeRequest.of(command, env)
+            skip = (step,) if done is None else (step, done)
+            ahead = self._upcoming(skip, become, max(1, self.window - 1))
+            self.stats.execs += 1
+            if not ahead:
+                return self.inner.run(command, stdin=stdin, become=become, env=env)
+            self.stats.batched += len(ahead)
+            marker = new_marker()
+            script = batch_script([step, *ahead], marker, first_reads_stdin=True)
+            combined = self.inner.run(script, stdin=stdin, become=become)
+            parts = split_batch(combined, marker, len(ahead) + 1)
+            for index, request in enumerate(ahead, start=1):
+                if index in parts:
+                    self._cache.setdefault(_key(request, become), parts[index])
+                    self._unused += 1
+        # The shell died inside the step (its section is not complete): its output as it came,
+        # and never run again, for a step is not read-only.
+        return parts.get(0, combined)
+
+    def _upcoming(self, skip: tuple[ProbeRequest, ...], become: Become | None, limit: int) -> list[ProbeRequest]:
+        """At most ``limit`` probes that the engine says come next on this host, neither in
+        ``skip`` nor in the cache."""
         ahead = _AHEAD.get()
-        if ahead is None or ahead[0] != self.host or self.window <= 1:
+        if ahead is None or ahead[0] != self.host or limit < 1:
             return []
         found: list[ProbeRequest] = []
         for request, wanted in ahead[1]():
-            if len(found) + 1 >= min(self.window, LOOKAHEAD_MAX):
+            if len(found) >= limit:
                 break
-            if wanted == become and request != first and request not in found \
+            if wanted == become and request not in skip and request not in found \
                     and _key(request, become) not in self._cache:
                 found.append(request)
         return found
@@ -186,6 +217,14 @@ def read_probe(conn: Connection, command: str, *, become: Become | None = None,
     if isinstance(conn, ProbingConnection):
         return conn.read(command, become=become, env=env, batchable=batchable)
     return conn.run(command, become=become, env=env)
+
+
+def run_step(conn: Connection, command: str, *, stdin: bytes | None = None, become: Become | None = None,
+             env: dict[str, str] | None = None, done: ProbeRequest | None = None) -> CommandResult:
+    """Run a task's last step: with the upcoming probes after it when ``conn`` has a cache."""
+    if isinstance(conn, ProbingConnection):
+        return conn.run_step(command, stdin=stdin, become=become, env=env, done=done)
+    return conn.run(command, stdin=stdin, become=become, env=env)
 
 
 class ProbePool:

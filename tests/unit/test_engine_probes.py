@@ -129,3 +129,45 @@ def test_batches_thrown_away_unused_make_the_lookahead_shorter() -> None:
         for position in range(1, 1 + start // 2):
             conn.read(f"echo {position}")
     assert conn.window == start  # that batch was used up: look as far as before
+
+
+def test_a_step_takes_the_next_probes_along_and_they_read_the_host_after_it(tmp_path: Path) -> None:
+    target, other = tmp_path / "target", tmp_path / "other"
+    other.write_text("untouched\n")
+    upcoming = [(ProbeRequest(f"cat {target}"), None), (ProbeRequest(f"cat {other}"), None)]
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    with looking_ahead("counted", lambda: upcoming):
+        step = conn.run_step(f"cat > {target}; echo wrote; echo note >&2; exit 4", stdin=b"new content\n")
+        # the step alone: its stdin, its output and exit code, byte for byte
+        assert step == CommandResult(4, b"wrote\n", b"note\n")
+        # what the next tasks read: the host as the step left it, from the same command
+        assert conn.read(f"cat {target}").stdout == b"new content\n"
+        assert conn.read(f"cat {other}").stdout == b"untouched\n"
+    assert len(inner.commands) == 1
+    assert (conn.stats.hits, conn.stats.misses) == (2, 0)
+
+
+def test_a_step_does_not_read_again_the_probe_of_its_own_task() -> None:
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    own, later = ProbeRequest("echo own"), ProbeRequest("echo later")
+    conn.window = 1  # the shortest lookahead (a first run): still the next task's probe
+    with looking_ahead("counted", lambda: [(own, None), (later, None)]):
+        conn.run_step("true", done=own)
+    assert "echo own" not in inner.commands[0] and "echo later" in inner.commands[0]
+    assert conn.read("echo later").stdout == b"later\n"
+    assert len(inner.commands) == 1
+
+
+def test_a_step_alone_when_nothing_follows_and_never_run_twice_when_the_shell_dies(tmp_path: Path) -> None:
+    inner = Counting()
+    conn = ProbingConnection(inner)
+    assert conn.run_step("echo alone").stdout == b"alone\n"
+    assert inner.commands == ["echo alone"]
+    counter = tmp_path / "runs"
+    with looking_ahead("counted", lambda: [(ProbeRequest("echo next"), None)]):
+        died = conn.run_step(f"echo x >> {counter}; kill -9 $$")
+    assert died.rc != 0
+    assert counter.read_text() == "x\n"  # the step ran once; it is not read-only, so not again
+    assert len(inner.commands) == 2
