@@ -20,9 +20,18 @@ import shlex
 from dockyard.connection.base import Become, CommandResult
 from dockyard.errors import CommandError
 
-__all__ = ["AtomicPut", "atomic_write_command", "become_command", "env_prefix"]
+__all__ = ["AtomicPut", "atomic_write_command", "become_command", "env_prefix", "valid_env_name",
+           "without_env_values"]
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_QUOTED = r"""(?:'[^']*'(?:"'"'[^']*')*|[\w@%+=:,./-]*)"""  # what shlex.quote makes of a value
+_EXPORT = re.compile(rf"export ((?:[A-Za-z_][A-Za-z0-9_]*={_QUOTED} ?)+); ")
+_ASSIGNMENT = re.compile(rf"([A-Za-z_][A-Za-z0-9_]*)={_QUOTED}")
+
+
+def valid_env_name(name: str) -> bool:
+    """Whether ``name`` can be set by a POSIX shell (``export NAME=...``)."""
+    return bool(_ENV_NAME.match(name))
 
 
 def env_prefix(env: dict[str, str] | None) -> str:
@@ -31,10 +40,16 @@ def env_prefix(env: dict[str, str] | None) -> str:
         return ""
     parts = []
     for name, value in env.items():
-        if not _ENV_NAME.match(name):
+        if not valid_env_name(name):
             raise ValueError(f"invalid environment variable name {name!r}")
         parts.append(f"{name}={shlex.quote(str(value))}")
     return "export " + " ".join(parts) + "; "
+
+
+def without_env_values(text: str) -> str:
+    """``text`` with the values of every :func:`env_prefix` in it masked, for logs: a task's
+    ``environment:`` may carry a secret, and scripts (probe batches) carry their variables."""
+    return _EXPORT.sub(lambda found: "export " + _ASSIGNMENT.sub(r"\1=***", found.group(1)) + "; ", text)
 
 
 def become_command(

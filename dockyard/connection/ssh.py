@@ -25,7 +25,7 @@ import paramiko
 
 from dockyard.connection.base import Become, CommandResult
 from dockyard.connection.hostkeys import HostKeyChecker
-from dockyard.connection.shell import AtomicPut, become_command
+from dockyard.connection.shell import AtomicPut, become_command, without_env_values
 from dockyard.connection.spec import ConnectionSpec, ssh_config_for
 from dockyard.errors import ConnectError
 
@@ -214,7 +214,7 @@ class SSHConnection(AtomicPut):
         limit = timeout if timeout is not None else self.spec.command_timeout
         channel = self._start(full)
         self.exec_count += 1
-        log.debug("[%s] exec #%d: %s", self.host, self.exec_count, command)
+        log.debug("[%s] exec #%d: %s", self.host, self.exec_count, without_env_values(command))
         with channel:
             result = _communicate(channel, prefix + (stdin or b""), limit)
         if result.rc == -1 and not self._is_open():

@@ -14,9 +14,10 @@ byte for byte what the probe would have printed alone. The marker is random per 
 so no probe output can forge it; a batch cut short (connection lost, a probe killed the
 shell) leaves the missing probes out of the answer and they run again on their own.
 
-A step can lead a batch (``first_reads_stdin``): it runs first and alone reads the
-command's stdin (the file contents it writes), and the probes after it read the host as
-the step left it (``probes.py``, :meth:`ProbingConnection.run_step`).
+A step can lead a batch (``lead_step``): it runs first, in a shell of its own as it would
+alone (``/bin/sh -c``, so its text cannot reach into the script around it), and alone reads
+the command's stdin (the file contents it writes); the probes after it read the host as the
+step left it (``probes.py``, :meth:`ProbingConnection.run_step`).
 """
 
 from __future__ import annotations
@@ -52,14 +53,16 @@ def new_marker() -> str:
     return "dy-" + secrets.token_hex(12)
 
 
-def batch_script(probes: Sequence[ProbeRequest], marker: str, *, first_reads_stdin: bool = False) -> str:
-    """Shell text that runs ``probes`` one after the other, each framed by ``marker``; every
-    one with its stdin from /dev/null, except the first when ``first_reads_stdin``."""
+def batch_script(probes: Sequence[ProbeRequest], marker: str, *, lead_step: bool = False) -> str:
+    """Shell text that runs ``probes`` one after the other, each framed by ``marker``, with
+    its stdin from /dev/null; with ``lead_step``, the first is a step (see the module docs)."""
     lines = []
     for index, probe in enumerate(probes):
         tag = shlex.quote(f"{marker} {index}")
-        body = env_prefix(probe.env_dict()) + probe.command
-        stdin = "" if index == 0 and first_reads_stdin else " </dev/null"
+        step = index == 0 and lead_step
+        command = f"/bin/sh -c {shlex.quote(probe.command)}" if step else probe.command
+        body = env_prefix(probe.env_dict()) + command
+        stdin = "" if step else " </dev/null"
         lines += [
             f"printf '\\n%s\\n' {tag}; printf '\\n%s\\n' {tag} >&2",
             f"( {body}\n){stdin}",

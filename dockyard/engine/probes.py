@@ -15,7 +15,8 @@ Correct by construction:
 * the cache key is the probe's exact text, with its become and environment: a later
   task's probe is templated again when the task runs, and only the same text hits;
 * anything else run on the host (a step, a ``command``, a file written) empties the
-  host's cache first, so no output read before a change is used after it;
+  host's cache before and after (a probe read by another thread while it ran, for a
+  delegated task, may predate it), so no output read before a change is used after it;
 * the last step of a task takes the upcoming probes along (:meth:`ProbingConnection.run_step`):
   they run after it, in the same command, so they read the host as the step left it; a
   changed task followed by another costs one round trip, not two (step, then probe);
@@ -121,13 +122,19 @@ class ProbingConnection:
             timeout: float | None = None, env: dict[str, str] | None = None) -> CommandResult:
         self.forget()
         self.stats.execs += 1
-        return self.inner.run(command, stdin=stdin, become=become, timeout=timeout, env=env)
+        try:
+            return self.inner.run(command, stdin=stdin, become=become, timeout=timeout, env=env)
+        finally:
+            self.forget()  # and after: what another thread read meanwhile may predate the change
 
     def put(self, data: bytes, path: str, *, mode: int | None = None, owner: str | None = None,
             group: str | None = None, become: Become | None = None) -> None:
         self.forget()
         self.stats.execs += 1
-        self.inner.put(data, path, mode=mode, owner=owner, group=group, become=become)
+        try:
+            self.inner.put(data, path, mode=mode, owner=owner, group=group, become=become)
+        finally:
+            self.forget()
 
     def read(self, command: str, *, become: Become | None = None, env: dict[str, str] | None = None,
              batchable: bool = True) -> CommandResult:
@@ -173,7 +180,7 @@ class ProbingConnection:
                 return self.inner.run(command, stdin=stdin, become=become, env=env)
             self.stats.batched += len(ahead)
             marker = new_marker()
-            script = batch_script([step, *ahead], marker, first_reads_stdin=True)
+            script = batch_script([step, *ahead], marker, lead_step=True)
             combined = self.inner.run(script, stdin=stdin, become=become)
             parts = split_batch(combined, marker, len(ahead) + 1)
             for index, request in enumerate(ahead, start=1):

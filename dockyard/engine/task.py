@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dockyard.connection.base import Become, Connection
+from dockyard.connection.shell import valid_env_name
 from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.engine.pending import PendingChanges, declares_no_change, target_paths
@@ -243,6 +244,10 @@ def prepare_call(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> Mo
         connect=lambda timeout=None: run.connection(target, timeout=timeout),
     )
     env = {str(k): str(v) for k, v in environment.items()} or None
+    bad = [name for name in env or () if not valid_env_name(name)]
+    if bad:
+        raise PlaybookError(f"environment: {', '.join(map(repr, bad))} cannot be a shell variable name",
+                            span=task.span, hint="use letters, digits and _ only, not starting with a digit")
     return ModuleCall(module, args, ctx, env, target)
 
 

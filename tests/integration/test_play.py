@@ -148,3 +148,30 @@ def test_failed_and_unreachable_hosts_set_the_exit_code_and_retry_file(
     unreachable = play(workdir, "site.yml", "-i", "hosts.ini", "--limit", hosts[1].name, "-T", "5")
     assert unreachable.returncode == 4
     assert "UNREACHABLE" in unreachable.stdout
+
+
+BAD_ENV_LATER = """\
+- hosts: all
+  tasks:
+    - name: first
+      copy: {dest: /tmp/first.txt, content: "one\\n"}
+    - name: second, with a variable name no shell takes
+      environment: {BAD-NAME: x}
+      file: {path: /tmp/second, state: directory}
+"""
+
+
+def test_a_bad_variable_name_fails_its_own_task_not_the_one_before(
+    two_hosts: tuple[list[LabHost], Path],
+) -> None:
+    hosts, workdir = two_hosts
+    (workdir / "bad-env.yml").write_text(BAD_ENV_LATER)
+    done = play(workdir, "bad-env.yml", "-i", "hosts.ini", "--output", "json")
+    assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+    results = {(e["host"], e["task"]): e for e in events(done.stdout) if e["event"] == "host_result"}
+    for host in hosts:
+        # the first task's step ran (and took no probe of the second along)
+        assert results[(host.name, "first")]["status"] == "changed"
+        assert host.exec("cat /tmp/first.txt").stdout == "one\n"
+        second = results[(host.name, "second, with a variable name no shell takes")]
+        assert second["status"] == "failed" and "BAD-NAME" in json.dumps(second)

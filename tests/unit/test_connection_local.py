@@ -12,7 +12,12 @@ import pytest
 
 from dockyard.connection.base import Become
 from dockyard.connection.local import LocalConnection
-from dockyard.connection.shell import atomic_write_command, become_command, env_prefix
+from dockyard.connection.shell import (
+    atomic_write_command,
+    become_command,
+    env_prefix,
+    without_env_values,
+)
 from dockyard.errors import CommandError
 
 
@@ -35,6 +40,15 @@ def test_stdin_and_env_reach_the_command(local: LocalConnection) -> None:
 def test_env_names_are_validated() -> None:
     with pytest.raises(ValueError):
         env_prefix({"BAD NAME": "x"})
+
+
+def test_logs_get_scripts_without_their_variables_values(local: LocalConnection) -> None:
+    env = {"TOKEN": "it's s3cret", "EMPTY": "", "PLAIN": "abc"}
+    script = env_prefix(env) + 'printf "%s" "$TOKEN"; export MINE=1'
+    assert local.run(script).stdout == b"it's s3cret"  # the text masked is the text that runs
+    shown = without_env_values("( " + script + " )")
+    assert shown == "( export TOKEN=*** EMPTY=*** PLAIN=***; printf \"%s\" \"$TOKEN\"; export MINE=1 )"
+    assert without_env_values("echo no variables") == "echo no variables"
 
 
 def test_timeout_gives_rc_124(local: LocalConnection) -> None:

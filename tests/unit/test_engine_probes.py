@@ -6,6 +6,7 @@ so the batch script and its split are tested against the shell they are written 
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from dockyard.connection.base import Become, CommandResult
@@ -160,14 +161,56 @@ def test_a_step_does_not_read_again_the_probe_of_its_own_task() -> None:
     assert len(inner.commands) == 1
 
 
-def test_a_step_alone_when_nothing_follows_and_never_run_twice_when_the_shell_dies(tmp_path: Path) -> None:
+def test_a_step_alone_when_nothing_follows_and_never_run_twice_when_the_batch_dies(tmp_path: Path) -> None:
     inner = Counting()
     conn = ProbingConnection(inner)
     assert conn.run_step("echo alone").stdout == b"alone\n"
     assert inner.commands == ["echo alone"]
     counter = tmp_path / "runs"
+    # the step kills the script around it (its parent: the step has a shell of its own)
     with looking_ahead("counted", lambda: [(ProbeRequest("echo next"), None)]):
-        died = conn.run_step(f"echo x >> {counter}; kill -9 $$")
+        died = conn.run_step(f"echo x >> {counter}; kill -9 $PPID")
     assert died.rc != 0
     assert counter.read_text() == "x\n"  # the step ran once; it is not read-only, so not again
     assert len(inner.commands) == 2
+
+
+STEPS = [
+    "echo ran)",  # a syntax error alone: nothing runs, and nothing of the script around it either
+    "echo a \\",  # a trailing backslash stays the step's, not joined to the line after
+    'echo "$$" > /dev/null; exit 7',
+    "cat; echo done >&2",  # the stdin is the step's
+]
+
+
+def test_a_step_with_probes_after_it_behaves_as_it_does_alone() -> None:
+    for command in STEPS:
+        alone = LocalConnection().run(command, stdin=b"in\n")
+        conn = ProbingConnection(Counting())
+        with looking_ahead("counted", lambda: [(ProbeRequest("echo next"), None)]):
+            together = conn.run_step(command, stdin=b"in\n")
+        assert together == alone, command
+        assert conn.read("echo next").stdout == b"next\n"
+        assert conn.stats.execs == 1, command
+
+
+def test_what_another_thread_read_while_a_command_ran_is_not_used_after_it(tmp_path: Path) -> None:
+    path = tmp_path / "state"
+    path.write_text("before\n")
+    started, read_done = threading.Event(), threading.Event()
+
+    class Slow(LocalConnection):
+        def run(self, command: str, **kwargs: object) -> CommandResult:  # type: ignore[override]
+            if command.startswith("echo after"):
+                started.set()
+                read_done.wait(10)  # another thread reads the host while this command runs
+            return super().run(command, **kwargs)  # type: ignore[arg-type]
+
+    conn = ProbingConnection(Slow("counted"))
+    change = threading.Thread(target=conn.run, args=(f"echo after > {path}",))
+    change.start()
+    started.wait(10)
+    assert conn.read(f"cat {path}").stdout == b"before\n"  # read while the change runs
+    read_done.set()
+    change.join(10)
+    assert conn.read(f"cat {path}").stdout == b"after\n"
