@@ -141,8 +141,13 @@ class HostRunner:
 
     # -- facts ----------------------------------------------------------------------------------
 
-    def gather_facts(self, host: str) -> str:
+    def gather_facts(self, host: str, upcoming: Sequence[Any] = ()) -> str:
+        """Read the host's facts; ``upcoming``: the play's first tasks, whose probes go along
+        in the same command when they can be known before the facts (see ``lookahead.py``)."""
         from dockyard.facts.gather import gather_facts
+
+        def ahead() -> list[Any]:
+            return upcoming_probes(upcoming, lambda task: self.task_run(task, host, self.variables_for(host, task)))
 
         try:
             conn = self.connection(host)
@@ -153,8 +158,9 @@ class HostRunner:
             key = ("facts", become, interpreter)
             facts = conn.recall(key)
             if not isinstance(facts, dict):
-                facts = gather_facts(conn.inner, become=become,
-                                     python_interpreter=str(interpreter) if interpreter else None)
+                with looking_ahead(host, ahead):
+                    facts = gather_facts(conn.inner, become=become, run=conn.run_step,
+                                         python_interpreter=str(interpreter) if interpreter else None)
                 conn.remember(key, facts)
         except ConnectError as error:
             self._emit(host, "Gathering Facts", TaskOutcome("unreachable", {}, message=error.message))

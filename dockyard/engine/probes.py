@@ -166,10 +166,12 @@ class ProbingConnection:
         return found
 
     def run_step(self, command: str, *, stdin: bytes | None = None, become: Become | None = None,
-                 env: dict[str, str] | None = None, done: ProbeRequest | None = None) -> CommandResult:
+                 env: dict[str, str] | None = None, done: ProbeRequest | None = None,
+                 timeout: float | None = None) -> CommandResult:
         """Run a task's last step (a change) and, in the same command after it, the probes
         of the tasks that follow, cached as the host is after the step. ``done``: the probe
-        of the task now running, which is not read again."""
+        of the task now running, which is not read again. (The facts script goes the same
+        way, with the probes of the play's first tasks.)"""
         with self._lock:
             self.forget()
             step = ProbeRequest.of(command, env)
@@ -177,11 +179,11 @@ class ProbingConnection:
             ahead = self._upcoming(skip, become, max(1, self.window - 1))
             self.stats.execs += 1
             if not ahead:
-                return self.inner.run(command, stdin=stdin, become=become, env=env)
+                return self.inner.run(command, stdin=stdin, become=become, env=env, timeout=timeout)
             self.stats.batched += len(ahead)
             marker = new_marker()
             script = batch_script([step, *ahead], marker, lead_step=True)
-            combined = self.inner.run(script, stdin=stdin, become=become)
+            combined = self.inner.run(script, stdin=stdin, become=become, timeout=timeout)
             parts = split_batch(combined, marker, len(ahead) + 1)
             for index, request in enumerate(ahead, start=1):
                 if index in parts:

@@ -115,7 +115,9 @@ class Runner:
         if not active:
             return
         self.sink.emit(TaskStarted("Gathering Facts", None, tuple(active)))
-        for host, status in self._parallel(active, self.hosts.gather_facts):
+        first = next((nodes for nodes in ctx.play.sections() if nodes), ())
+        upcoming = self._upcoming(first)  # their probes go with the facts, as far as known now
+        for host, status in self._parallel(active, lambda host: self.hosts.gather_facts(host, upcoming)):
             self._count(ctx, host, Tally(status))
 
     # -- tasks ------------------------------------------------------------------------------

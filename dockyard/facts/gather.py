@@ -53,18 +53,20 @@ def gather_facts(
     become: Become | None = None,
     python_interpreter: str | None = None,
     timeout: float = GATHER_TIMEOUT,
+    run: Callable[..., CommandResult] | None = None,
 ) -> Facts:
     """Run the facts script on ``conn``'s host (one command) and return its facts.
 
     ``python_interpreter`` is the host's ``ansible_python_interpreter`` (if set), so
-    that ``ansible_python`` describes the interpreter Ansible would use.
+    that ``ansible_python`` describes the interpreter Ansible would use. ``run``: what
+    sends the command, if not ``conn.run`` (the engine's, which takes probes along).
     """
     try:
         command = facts_command(new_marker(), python_interpreter)
     except FactError as exc:
         exc.host = conn.host
         raise
-    result = conn.run(FACTS_SHELL, stdin=command.encode(), become=become, timeout=timeout)
+    result = (run or conn.run)(FACTS_SHELL, stdin=command.encode(), become=become, timeout=timeout)
     return merge_topics(fact_topics_from(result, host=conn.host))
 
 
