@@ -56,8 +56,9 @@ def test_ansible_gets_forks_pipelining_and_a_cold_control_dir_per_run(tmp_path: 
     assert len(dirs) == 2
 
 
-def test_pyinfra_inventory_is_python_with_every_host(tmp_path: Path) -> None:
-    pytest.importorskip("pyinfra")
+def test_pyinfra_inventory_is_python_with_every_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # pyinfra itself need not be installed to check what dockyard's harness writes for it
+    monkeypatch.setattr("bench.tools._script", lambda name: f"/opt/bin/{name}")
     invocation = TOOLS["pyinfra"].invocation(tmp_path, _hosts(tmp_path), "first")
     assert invocation.argv[-2:] == ["--parallel", "2"]
     inventory = runpy.run_path(str(tmp_path / "inventory.py"))["bench_hosts"]
