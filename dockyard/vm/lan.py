@@ -9,6 +9,12 @@ machine's metadata, so the seed's network-config and a re-created hub always agr
 The switch is started when a machine on the LAN is started and stopped when the last machine
 on it is deleted; its PID file and log live in ``lan_dir``. A running machine whose LAN has
 no switch shows as drift ("LAN swarm has no switch running") and ``repair`` starts it.
+
+Places are handed out under a lock on ``lan_dir`` (threads and processes alike): a create
+that has chosen its places but not defined its domain yet holds them in a reservation file
+(``<pid>-<port>.seats``, removed once the domain is defined or the create failed), so two
+``dockyard`` processes creating machines at once never pick the same address or port. A
+reservation of a process that died is ignored and removed.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import ipaddress
+import json
 import os
 import signal
 import socket
@@ -28,7 +35,10 @@ from pathlib import Path
 
 from dockyard.errors import ProviderError
 
-__all__ = ["LanSeat", "free_udp_port", "hub_pid", "next_address", "start_hub", "stop_hub"]
+__all__ = [
+    "LanSeat", "free_udp_port", "hub_pid", "lan_locked", "next_address", "release_seats", "reserve_seats",
+    "reserved_seats", "start_hub", "stop_hub",
+]
 
 HUB_SCRIPT = Path(__file__).with_name("hub.py")
 START_TIMEOUT = 10.0
@@ -87,9 +97,11 @@ def hub_pid(lan_dir: Path, name: str) -> int | None:
 
 
 @contextlib.contextmanager
-def _locked(lan_dir: Path, name: str) -> Iterator[None]:
-    """One starter or stopper at a time, across threads and processes (machines of one LAN are
-    started in parallel). The lock is on the directory itself, so nothing is left behind."""
+def lan_locked(lan_dir: Path) -> Iterator[None]:
+    """One switch starter or stopper, or seat chooser (:func:`reserved_seats` then
+    :func:`reserve_seats`), at a time, across threads and processes (machines
+    of one LAN are started in parallel). The lock is on the directory itself, so nothing is
+    left behind. Not re-entrant: never nest two."""
     lan_dir.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lan_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -99,9 +111,45 @@ def _locked(lan_dir: Path, name: str) -> Iterator[None]:
         os.close(descriptor)
 
 
+def _reservation(lan_dir: Path, seats: tuple[LanSeat, ...]) -> Path:
+    return lan_dir / f"{os.getpid()}-{seats[0].port}.seats"
+
+
+def reserve_seats(lan_dir: Path, seats: tuple[LanSeat, ...]) -> None:
+    """Record ``seats`` as taken by this process until :func:`release_seats` (under :func:`lan_locked`)."""
+    if not seats:
+        return
+    path = _reservation(lan_dir, seats)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps([vars(seat) for seat in seats]))
+    temporary.replace(path)
+
+
+def release_seats(lan_dir: Path, seats: tuple[LanSeat, ...]) -> None:
+    """Forget the reservation of ``seats`` (their domain is defined now, or will never be)."""
+    if seats:
+        _reservation(lan_dir, seats).unlink(missing_ok=True)
+
+
+def reserved_seats(lan_dir: Path) -> list[LanSeat]:
+    """The seats that running processes hold for creates not defined yet (under :func:`lan_locked`);
+    reservations of processes that died are removed."""
+    found: list[LanSeat] = []
+    for path in sorted(lan_dir.glob("*.seats")):
+        pid = path.name.partition("-")[0]
+        if not pid.isdigit() or not _alive(int(pid)):
+            path.unlink(missing_ok=True)
+            continue
+        try:
+            found += [LanSeat(**entry) for entry in json.loads(path.read_text())]
+        except (OSError, ValueError, TypeError):
+            continue  # unreadable: it cannot hold a place
+    return found
+
+
 def start_hub(lan_dir: Path, name: str, port: int, peers: Iterable[int]) -> int | None:
     """Start the switch of LAN ``name`` on UDP ``port``; its PID, or None when one was running."""
-    with _locked(lan_dir, name):
+    with lan_locked(lan_dir):
         if hub_pid(lan_dir, name) is not None:
             return None
         return _spawn(lan_dir, name, port, peers)
@@ -142,7 +190,7 @@ def _alive(pid: int) -> bool:
 def stop_hub(lan_dir: Path, name: str) -> bool:
     """Stop the switch of LAN ``name`` (by the PID in its file) and remove its files; whether one
     was running."""
-    with _locked(lan_dir, name):
+    with lan_locked(lan_dir):
         stopped = _stop(lan_dir, name)
         (lan_dir / f"{name}.log").unlink(missing_ok=True)
         return stopped

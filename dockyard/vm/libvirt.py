@@ -41,7 +41,18 @@ from dockyard.vm.domain import (
     resized_xml,
 )
 from dockyard.vm.image import resolve_image
-from dockyard.vm.lan import LanSeat, free_udp_port, hub_pid, next_address, start_hub, stop_hub
+from dockyard.vm.lan import (
+    LanSeat,
+    free_udp_port,
+    hub_pid,
+    lan_locked,
+    next_address,
+    release_seats,
+    reserve_seats,
+    reserved_seats,
+    start_hub,
+    stop_hub,
+)
 from dockyard.vm.libvirt_options import LibvirtOptions
 from dockyard.vm.nic import Nic, nics_of
 from dockyard.vm.plan import VmChange, VmOp, plan_vm
@@ -246,14 +257,14 @@ class LibvirtProvider:
         finally:
             self._release(port, seats)
 
-    @staticmethod
-    def _release(port: int | None, seats: tuple[LanSeat, ...]) -> None:
+    def _release(self, port: int | None, seats: tuple[LanSeat, ...]) -> None:
         """Forget the ports and LAN places a create held while its domain was not defined yet."""
         with _PORTS_GUARD:
             _PORTS_TAKEN.discard(port or 0)
             for seat in seats:
                 if seat in _SEATS_PENDING:
                     _SEATS_PENDING.remove(seat)
+            release_seats(self._lan_dir, seats)
 
     def _seats_defined(self) -> list[LanSeat]:
         return [seat for domain in self.conn.listAllDomains(0)
@@ -268,8 +279,8 @@ class LibvirtProvider:
         if not self.options.is_local:
             raise ProviderError(f"vm {spec.name}: lan: networks need libvirt on this host ({self.options.uri})",
                                 hint="the LAN's switch runs beside QEMU on 127.0.0.1; use a libvirt network instead")
-        with _PORTS_GUARD:
-            known = self._seats_defined() + _SEATS_PENDING
+        with _PORTS_GUARD, lan_locked(self._lan_dir):  # threads, then other dockyard processes
+            known = self._seats_defined() + _SEATS_PENDING + reserved_seats(self._lan_dir)
             seats: list[LanSeat] = []
             for nic in wanted:
                 on_lan = [seat for seat in known + seats if seat.lan == nic.source]
@@ -279,6 +290,7 @@ class LibvirtProvider:
                 address = next_address(self.options.lan_cidr, [seat.address for seat in on_lan])
                 seats.append(LanSeat(nic.source, nic.index, address, port, hub_port))
             _SEATS_PENDING.extend(seats)
+            reserve_seats(self._lan_dir, tuple(seats))
         return tuple(seats)
 
     def _hubs_up(self, seats: tuple[LanSeat, ...]) -> list[str]:
@@ -300,6 +312,8 @@ class LibvirtProvider:
             return
         with _PORTS_GUARD:
             remaining = {seat.lan for seat in self._seats_defined() + _SEATS_PENDING}
+            with lan_locked(self._lan_dir):
+                remaining |= {seat.lan for seat in reserved_seats(self._lan_dir)}
         for lan in sorted({seat.lan for seat in seats} - remaining):
             stop_hub(self._lan_dir, lan)
 

@@ -4,7 +4,10 @@ allocation, the domain XML of a LAN NIC and the static address in the seed."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,7 +19,17 @@ import yaml
 from dockyard.errors import ProviderError
 from dockyard.vm.domain import DomainConfig, Metadata, domain_xml, parse_domain
 from dockyard.vm.hub import Switch
-from dockyard.vm.lan import LanSeat, hub_pid, next_address, start_hub, stop_hub
+from dockyard.vm.lan import (
+    LanSeat,
+    hub_pid,
+    lan_locked,
+    next_address,
+    release_seats,
+    reserve_seats,
+    reserved_seats,
+    start_hub,
+    stop_hub,
+)
 from dockyard.vm.nic import nics_of
 from dockyard.vm.seed import seed_files
 from dockyard.vm.spec import VmSpec
@@ -172,6 +185,43 @@ def test_machines_started_at_once_start_one_switch(tmp_path: Path) -> None:
         assert hub_pid(tmp_path, "lab-a") in started
     finally:
         stop_hub(tmp_path, "lab-a")
+
+
+_RESERVER = """
+import sys
+from pathlib import Path
+from dockyard.vm.lan import LanSeat, lan_locked, reserve_seats
+with lan_locked(Path(sys.argv[1])):
+    reserve_seats(Path(sys.argv[1]), (LanSeat("swarm", 1, "10.88.0.10/24", 40001, 40000),))
+print("reserved", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_place_another_process_reserved_is_not_handed_out_until_that_process_is_gone(tmp_path: Path) -> None:
+    other = subprocess.Popen([sys.executable, "-c", _RESERVER, str(tmp_path)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout is not None and other.stdout.readline() == "reserved\n"
+        with lan_locked(tmp_path):
+            held = reserved_seats(tmp_path)
+        assert [(seat.address, seat.port) for seat in held] == [("10.88.0.10/24", 40001)]
+        assert next_address("10.88.0.0/24", [seat.address for seat in held]) == "10.88.0.11/24"
+    finally:
+        other.send_signal(signal.SIGKILL)  # dies holding it, as a crashed dockyard would
+        other.communicate()
+    with lan_locked(tmp_path):
+        assert reserved_seats(tmp_path) == []
+    assert list(tmp_path.iterdir()) == []  # the dead process's reservation is removed
+
+
+def test_a_reservation_released_leaves_no_file(tmp_path: Path) -> None:
+    seats = (LanSeat("swarm", 1, "10.88.0.10/24", 40001, 40000), LanSeat("db", 2, "10.88.0.10/24", 40002, 40003))
+    with lan_locked(tmp_path):
+        reserve_seats(tmp_path, seats)
+        assert reserved_seats(tmp_path) == list(seats)
+    release_seats(tmp_path, seats)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_nics_sit_at_pci_slots_in_their_order_so_the_guest_names_them_eth0_eth1() -> None:
