@@ -11,10 +11,11 @@ on it is deleted; its PID file and log live in ``lan_dir``. A running machine wh
 no switch shows as drift ("LAN swarm has no switch running") and ``repair`` starts it.
 
 Places are handed out under a lock on ``lan_dir`` (threads and processes alike): a create
-that has chosen its places but not defined its domain yet holds them in a reservation file
-(``<pid>-<port>.seats``, removed once the domain is defined or the create failed), so two
-``dockyard`` processes creating machines at once never pick the same address or port. A
-reservation of a process that died is ignored and removed.
+holds its places in a reservation file (``<pid>-<port>.seats``, locked by its process while
+it holds, removed when the create is done: its domain defined, or nothing made), so two
+``dockyard`` processes creating machines at once do not pick the same address or port. A
+reservation whose process died (nobody holds its lock) is ignored and removed. A switch is
+stopped only when, under the same lock, no machine is defined or being created on its LAN.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,7 @@ from dockyard.errors import ProviderError
 
 __all__ = [
     "LanSeat", "free_udp_port", "hub_pid", "lan_locked", "next_address", "release_seats", "reserve_seats",
-    "reserved_seats", "start_hub", "stop_hub",
+    "reserved_seats", "start_hub", "stop_hub", "stop_unused_hub", "take_seats",
 ]
 
 HUB_SCRIPT = Path(__file__).with_name("hub.py")
@@ -111,40 +112,87 @@ def lan_locked(lan_dir: Path) -> Iterator[None]:
         os.close(descriptor)
 
 
+_HELD: dict[Path, int] = {}
+"""Reservation files of this process, each with its descriptor holding a lock on it."""
+
+
 def _reservation(lan_dir: Path, seats: tuple[LanSeat, ...]) -> Path:
     return lan_dir / f"{os.getpid()}-{seats[0].port}.seats"
 
 
 def reserve_seats(lan_dir: Path, seats: tuple[LanSeat, ...]) -> None:
-    """Record ``seats`` as taken by this process until :func:`release_seats` (under :func:`lan_locked`)."""
+    """Record ``seats`` as taken until :func:`release_seats` or the end of this process (under
+    :func:`lan_locked`). The file stays locked while it holds: that is how others know it does."""
     if not seats:
         return
     path = _reservation(lan_dir, seats)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps([vars(seat) for seat in seats]))
-    temporary.replace(path)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(descriptor, json.dumps([vars(seat) for seat in seats]).encode())
+    except OSError:
+        os.close(descriptor)
+        path.unlink(missing_ok=True)
+        raise
+    _HELD[path] = descriptor
 
 
 def release_seats(lan_dir: Path, seats: tuple[LanSeat, ...]) -> None:
-    """Forget the reservation of ``seats`` (their domain is defined now, or will never be)."""
-    if seats:
-        _reservation(lan_dir, seats).unlink(missing_ok=True)
+    """Give up the reservation of ``seats`` (their domain is defined now, or will never be)."""
+    if not seats:
+        return
+    path = _reservation(lan_dir, seats)
+    descriptor = _HELD.pop(path, None)
+    if descriptor is not None:
+        path.unlink(missing_ok=True)
+        os.close(descriptor)
 
 
 def reserved_seats(lan_dir: Path) -> list[LanSeat]:
-    """The seats that running processes hold for creates not defined yet (under :func:`lan_locked`);
-    reservations of processes that died are removed."""
+    """The seats held by creates under way, in any process (under :func:`lan_locked`). A file
+    nobody holds locked any more (its process died) is removed."""
     found: list[LanSeat] = []
     for path in sorted(lan_dir.glob("*.seats")):
-        pid = path.name.partition("-")[0]
-        if not pid.isdigit() or not _alive(int(pid)):
-            path.unlink(missing_ok=True)
+        try:
+            descriptor = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
             continue
         try:
-            found += [LanSeat(**entry) for entry in json.loads(path.read_text())]
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:  # its owner holds it: the places are taken
+                found += [LanSeat(**entry) for entry in json.loads(path.read_text())]
+            else:
+                path.unlink(missing_ok=True)
         except (OSError, ValueError, TypeError):
             continue  # unreadable: it cannot hold a place
+        finally:
+            os.close(descriptor)
     return found
+
+
+def take_seats(lan_dir: Path, cidr: str, wanted: Sequence[tuple[str, int]],
+               defined: Callable[[], list[LanSeat]]) -> tuple[LanSeat, ...]:
+    """A place on each LAN of ``wanted`` (LAN name, NIC index): the next free address, a UDP port
+    of its own and the LAN's switch port (the one its machines use, else a new one), reserved.
+
+    ``defined()``: the seats of the machines defined now. Reservations are read before it: a
+    create that finishes meanwhile defines its domain before it drops its reservation, so its
+    places are seen in one or the other.
+    """
+    with lan_locked(lan_dir):
+        known = reserved_seats(lan_dir)
+        known += defined()
+        seats: list[LanSeat] = []
+        for lan, index in wanted:
+            on_lan = [seat for seat in known + seats if seat.lan == lan]
+            taken_ports = [seat.port for seat in known + seats] + [seat.hub_port for seat in known + seats]
+            hub_port = on_lan[0].hub_port if on_lan else free_udp_port(taken_ports)
+            port = free_udp_port([*taken_ports, hub_port])
+            address = next_address(cidr, [seat.address for seat in on_lan])
+            seats.append(LanSeat(lan, index, address, port, hub_port))
+        reserve_seats(lan_dir, tuple(seats))
+    return tuple(seats)
 
 
 def start_hub(lan_dir: Path, name: str, port: int, peers: Iterable[int]) -> int | None:
@@ -191,12 +239,20 @@ def stop_hub(lan_dir: Path, name: str) -> bool:
     """Stop the switch of LAN ``name`` (by the PID in its file) and remove its files; whether one
     was running."""
     with lan_locked(lan_dir):
-        stopped = _stop(lan_dir, name)
-        (lan_dir / f"{name}.log").unlink(missing_ok=True)
-        return stopped
+        return _stop(lan_dir, name)
+
+
+def stop_unused_hub(lan_dir: Path, name: str, defined: Callable[[], list[LanSeat]]) -> bool:
+    """Stop the switch of LAN ``name`` if no machine is on it: none defined (``defined()``) and
+    none being created (a reservation), checked and stopped under one lock; whether it stopped."""
+    with lan_locked(lan_dir):
+        if any(seat.lan == name for seat in reserved_seats(lan_dir) + defined()):
+            return False
+        return _stop(lan_dir, name)
 
 
 def _stop(lan_dir: Path, name: str) -> bool:
+    (lan_dir / f"{name}.log").unlink(missing_ok=True)
     pid = hub_pid(lan_dir, name)
     if pid is None:
         _pid_file(lan_dir, name).unlink(missing_ok=True)

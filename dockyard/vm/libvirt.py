@@ -41,18 +41,7 @@ from dockyard.vm.domain import (
     resized_xml,
 )
 from dockyard.vm.image import resolve_image
-from dockyard.vm.lan import (
-    LanSeat,
-    free_udp_port,
-    hub_pid,
-    lan_locked,
-    next_address,
-    release_seats,
-    reserve_seats,
-    reserved_seats,
-    start_hub,
-    stop_hub,
-)
+from dockyard.vm.lan import LanSeat, hub_pid, release_seats, start_hub, stop_unused_hub, take_seats
 from dockyard.vm.libvirt_options import LibvirtOptions
 from dockyard.vm.nic import Nic, nics_of
 from dockyard.vm.plan import VmChange, VmOp, plan_vm
@@ -67,8 +56,6 @@ GIB = 1 << 30
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 _PORTS_GUARD = threading.Lock()
 _PORTS_TAKEN: set[int] = set()
-#: LAN places handed out by creates that have not defined their domain yet (under _PORTS_GUARD).
-_SEATS_PENDING: list[LanSeat] = []
 
 
 #: libvirt errors of a start that are worth another try: the host kernel was busy setting up
@@ -231,7 +218,11 @@ class LibvirtProvider:
                                 f"({base.virtual_bytes / GIB:.1f} GiB)", hint="declare a larger disk")
         nics = tuple(nics_of(spec.name, spec.networks))
         port = self._free_port(spec) if any(nic.kind == "user" for nic in nics) else None
-        seats = self._take_seats(spec, nics)
+        try:
+            seats = self._take_seats(spec, nics)
+        except ProviderError:
+            self._release(port, ())
+            raise
         meta = self._metadata(spec, port, spec.image or str(base.path), seats)
         made: list[str] = []
         try:
@@ -261,10 +252,7 @@ class LibvirtProvider:
         """Forget the ports and LAN places a create held while its domain was not defined yet."""
         with _PORTS_GUARD:
             _PORTS_TAKEN.discard(port or 0)
-            for seat in seats:
-                if seat in _SEATS_PENDING:
-                    _SEATS_PENDING.remove(seat)
-            release_seats(self._lan_dir, seats)
+        release_seats(self._lan_dir, seats)
 
     def _seats_defined(self) -> list[LanSeat]:
         return [seat for domain in self.conn.listAllDomains(0)
@@ -279,19 +267,10 @@ class LibvirtProvider:
         if not self.options.is_local:
             raise ProviderError(f"vm {spec.name}: lan: networks need libvirt on this host ({self.options.uri})",
                                 hint="the LAN's switch runs beside QEMU on 127.0.0.1; use a libvirt network instead")
-        with _PORTS_GUARD, lan_locked(self._lan_dir):  # threads, then other dockyard processes
-            known = self._seats_defined() + _SEATS_PENDING + reserved_seats(self._lan_dir)
-            seats: list[LanSeat] = []
-            for nic in wanted:
-                on_lan = [seat for seat in known + seats if seat.lan == nic.source]
-                taken_ports = [seat.port for seat in known + seats] + [seat.hub_port for seat in known + seats]
-                hub_port = on_lan[0].hub_port if on_lan else free_udp_port(taken_ports)
-                port = free_udp_port([*taken_ports, hub_port])
-                address = next_address(self.options.lan_cidr, [seat.address for seat in on_lan])
-                seats.append(LanSeat(nic.source, nic.index, address, port, hub_port))
-            _SEATS_PENDING.extend(seats)
-            reserve_seats(self._lan_dir, tuple(seats))
-        return tuple(seats)
+        # Under a lock on lan_dir, against the machines defined and the creates under way in any
+        # thread or dockyard process (held until this create is done: _release).
+        return take_seats(self._lan_dir, self.options.lan_cidr, [(nic.source, nic.index) for nic in wanted],
+                          self._seats_defined)
 
     def _hubs_up(self, seats: tuple[LanSeat, ...]) -> list[str]:
         """Start the switch of every LAN in ``seats`` that has none, knowing all its machines' ports;
@@ -310,12 +289,8 @@ class LibvirtProvider:
         """Stop the switch of every LAN in ``seats`` that no machine is on any more."""
         if not seats:
             return
-        with _PORTS_GUARD:
-            remaining = {seat.lan for seat in self._seats_defined() + _SEATS_PENDING}
-            with lan_locked(self._lan_dir):
-                remaining |= {seat.lan for seat in reserved_seats(self._lan_dir)}
-        for lan in sorted({seat.lan for seat in seats} - remaining):
-            stop_hub(self._lan_dir, lan)
+        for lan in sorted({seat.lan for seat in seats}):
+            stop_unused_hub(self._lan_dir, lan, self._seats_defined)
 
     def _power_on(self, domain: libvirt.virDomain, meta: Metadata | None = None) -> None:
         """Start ``domain`` once the switches of its LANs run."""

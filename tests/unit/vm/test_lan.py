@@ -10,6 +10,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,10 +27,11 @@ from dockyard.vm.lan import (
     lan_locked,
     next_address,
     release_seats,
-    reserve_seats,
     reserved_seats,
     start_hub,
     stop_hub,
+    stop_unused_hub,
+    take_seats,
 )
 from dockyard.vm.nic import nics_of
 from dockyard.vm.seed import seed_files
@@ -173,7 +176,6 @@ def test_the_seed_gives_the_lan_nic_its_static_address_and_the_others_dhcp() -> 
 
 
 def test_machines_started_at_once_start_one_switch(tmp_path: Path) -> None:
-    from concurrent.futures import ThreadPoolExecutor
 
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind(("127.0.0.1", 0))
@@ -190,38 +192,82 @@ def test_machines_started_at_once_start_one_switch(tmp_path: Path) -> None:
 _RESERVER = """
 import sys
 from pathlib import Path
-from dockyard.vm.lan import LanSeat, lan_locked, reserve_seats
-with lan_locked(Path(sys.argv[1])):
-    reserve_seats(Path(sys.argv[1]), (LanSeat("swarm", 1, "10.88.0.10/24", 40001, 40000),))
-print("reserved", flush=True)
+from dockyard.vm.lan import take_seats
+print(take_seats(Path(sys.argv[1]), "10.88.0.0/24", [("swarm", 1)], list)[0].address, flush=True)
 sys.stdin.read()
 """
 
 
-def test_a_place_another_process_reserved_is_not_handed_out_until_that_process_is_gone(tmp_path: Path) -> None:
+def test_a_place_another_process_holds_is_not_handed_out_until_that_process_is_gone(tmp_path: Path) -> None:
     other = subprocess.Popen([sys.executable, "-c", _RESERVER, str(tmp_path)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
     try:
-        assert other.stdout is not None and other.stdout.readline() == "reserved\n"
+        assert other.stdout is not None and other.stdout.readline() == "10.88.0.10/24\n"
+        mine = take_seats(tmp_path, "10.88.0.0/24", [("swarm", 1)], list)
+        assert mine[0].address == "10.88.0.11/24"
         with lan_locked(tmp_path):
             held = reserved_seats(tmp_path)
-        assert [(seat.address, seat.port) for seat in held] == [("10.88.0.10/24", 40001)]
-        assert next_address("10.88.0.0/24", [seat.address for seat in held]) == "10.88.0.11/24"
+        assert sorted(seat.address for seat in held) == ["10.88.0.10/24", "10.88.0.11/24"]
+        assert mine[0].hub_port == next(seat.hub_port for seat in held if seat not in mine)  # one switch
     finally:
         other.send_signal(signal.SIGKILL)  # dies holding it, as a crashed dockyard would
         other.communicate()
-    with lan_locked(tmp_path):
-        assert reserved_seats(tmp_path) == []
-    assert list(tmp_path.iterdir()) == []  # the dead process's reservation is removed
+    release_seats(tmp_path, mine)
+    assert take_seats(tmp_path, "10.88.0.0/24", [("swarm", 1)], list)[0].address == "10.88.0.10/24"
+    assert len(list(tmp_path.glob("*.seats"))) == 1  # the dead process's file is gone, this one's is here
 
 
-def test_a_reservation_released_leaves_no_file(tmp_path: Path) -> None:
-    seats = (LanSeat("swarm", 1, "10.88.0.10/24", 40001, 40000), LanSeat("db", 2, "10.88.0.10/24", 40002, 40003))
-    with lan_locked(tmp_path):
-        reserve_seats(tmp_path, seats)
-        assert reserved_seats(tmp_path) == list(seats)
-    release_seats(tmp_path, seats)
+def test_a_create_finishing_meanwhile_is_seen_in_its_reservation_or_its_domain(tmp_path: Path) -> None:
+    """The other create defines its domain, then drops its reservation: reading the reservations
+    first, then the domains, sees its place in one of them whenever that happens."""
+    theirs = take_seats(tmp_path, "10.88.0.0/24", [("swarm", 1)], list)
+    defined: list[LanSeat] = []
+
+    def domains_now() -> list[LanSeat]:
+        seen = list(defined)
+        defined.extend(theirs)  # right after this read: their domain is defined ...
+        release_seats(tmp_path, theirs)  # ... and their reservation dropped
+        return seen
+
+    mine = take_seats(tmp_path, "10.88.0.0/24", [("swarm", 1)], domains_now)
+    assert mine[0].address != theirs[0].address
+    release_seats(tmp_path, mine)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_choosing_places_waits_for_another_process_holding_the_lock(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from pathlib import Path; from dockyard.vm.lan import lan_locked\n"
+         "with lan_locked(Path(sys.argv[1])):\n    print('locked', flush=True); sys.stdin.read()", str(tmp_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        with ThreadPoolExecutor(1) as pool:
+            choosing = pool.submit(take_seats, tmp_path, "10.88.0.0/24", [("swarm", 1)], list)
+            with pytest.raises(FutureTimeout):
+                choosing.result(timeout=0.5)
+            holder.communicate("")  # the holder lets go
+            release_seats(tmp_path, choosing.result(timeout=10))
+    finally:
+        holder.kill()
+        holder.communicate()
+
+
+def test_a_switch_is_not_stopped_while_a_create_on_its_lan_is_under_way(tmp_path: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        hub_port = port_of(probe)
+    start_hub(tmp_path, "lab-a", hub_port, [])
+    try:
+        pending = take_seats(tmp_path, "10.88.0.0/24", [("lab-a", 1)], list)
+        assert not stop_unused_hub(tmp_path, "lab-a", list)
+        assert hub_pid(tmp_path, "lab-a") is not None
+        release_seats(tmp_path, pending)
+        assert stop_unused_hub(tmp_path, "lab-a", list)
+        assert hub_pid(tmp_path, "lab-a") is None
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        stop_hub(tmp_path, "lab-a")
 
 
 def test_nics_sit_at_pci_slots_in_their_order_so_the_guest_names_them_eth0_eth1() -> None:
