@@ -70,9 +70,10 @@ def size_entry(
 def merge_documents(documents: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """One document from several invocations, taken in the order they ran: the sizes of all (a
     tool, or the floor, measured at one size in several invocations: all its samples together),
-    the machine of the first, every version seen, each invocation in "parts"."""
+    the machine of the first, every version seen, each invocation in "parts"; dated by the last."""
     documents = sorted(documents, key=lambda document: str(document["date"]))
     merged = dict(documents[0])
+    merged["date"] = documents[-1]["date"]
     merged["parts"] = [part for document in documents for part in _parts(document)]
     merged["repetitions"] = max(document["repetitions"] for document in documents)
     versions: dict[str, list[str]] = {}
@@ -121,7 +122,7 @@ def _header(document: Mapping[str, Any]) -> list[str]:
     lines = [f"### Benchmark of {document['date']}", ""]
     parts = document.get("parts") or []
     if len(parts) > 1:
-        lines += ["Measured in these invocations, one after another on the same machine:", ""]
+        lines += ["Measured on the same machine in these invocations, in the order they ran:", ""]
         lines += [_part(part) for part in parts]
         lines += [""]
     elif document.get("note"):

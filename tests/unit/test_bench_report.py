@@ -120,6 +120,7 @@ def test_two_invocations_make_one_table_and_a_figure_of_one_run_says_so() -> Non
     # ansible at 200 hosts from two invocations: both samples, one summary
     assert merged["sizes"][1]["tools"]["ansible"]["rerun"]["seconds"]["samples"] == [250.0, 150.0]
     table = render_markdown(merged)
+    assert table.startswith("### Benchmark of 2025-06-01T15:00:00Z\n")  # dated by the latest figures
     assert (
         "- 2025-06-01T13:00:00Z: `python -m bench --hosts 200 --tools ansible --reps 1` "
         "(1 repetition; load average 1.00 / 0.50 / 0.25 at the start, 2.00 / 1.00 / 0.50 at the end)"
