@@ -1,16 +1,18 @@
 """VMs under QEMU TCG through a real libvirtd, driven by `dockyard play` as a user would.
 
 Each test gets its own lab (pool, key, lab name; see conftest.py) and proves at the end that
-nothing it made is left. ``test_smoke_one_vm`` runs in ``./dev test``; the rest is the full
-set: ``python -m pytest -m vm tests/vm``.
+nothing it made is left. ``test_smoke_one_vm`` and the two-process LAN test run in ``./dev
+test``; the rest is the full set: ``python -m pytest -m vm tests/vm``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
+from dockyard.vm.domain import Metadata, parse_domain
 from tests.integration.cli import run_dockyard
 from tests.vm.conftest import VmLab
 
@@ -87,7 +90,7 @@ def test_smoke_one_vm(vm_lab: VmLab) -> None:
 
 def test_two_vms_play_reapply_resize_destroy(vm_lab: VmLab) -> None:
     names = [f"{vm_lab.name}-a", f"{vm_lab.name}-b"]
-    machines = [{"name": names[0], "groups": ["web"], "vars": {"role": "first"}},
+    machines: list[dict[str, Any]] = [{"name": names[0], "groups": ["web"], "vars": {"role": "first"}},
                 {"name": names[1], "groups": ["web"], "vars": {"role": "second"}}]
     on_vms = {"hosts": "web", "gather_facts": False, "become": True, "tasks": [
         {"copy": {"dest": "/etc/dockyard-role", "content": "{{ role }}\n", "mode": "0644"}},
@@ -160,6 +163,42 @@ def test_five_vms_created_in_parallel_in_one_task(vm_lab: VmLab) -> None:
         vm_play(vm_lab, [{"name": name} for name in names], state="absent")]), timeout=600)
     assert gone.returncode == 0, gone.stdout + gone.stderr
     assert_nothing_left(vm_lab, names)
+
+
+def test_two_dockyard_processes_creating_on_one_lan_give_every_machine_its_own_place(vm_lab: VmLab) -> None:
+    """Two `dockyard play` at once, three machines each on the same LAN (stopped: no boot
+    needed): six distinct addresses and ports, one switch port, no reservation left."""
+    lan = f"{vm_lab.name}-lan"
+    books = {
+        side: write_playbook(vm_lab, f"{side}.yml", [vm_play(
+            vm_lab, [{"name": f"{vm_lab.name}-{side}{index}"} for index in range(3)],
+            networks=["user", f"lan:{lan}"], state="stopped", wait_for_ssh=False, parallel=3)])
+        for side in ("a", "b")
+    }
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    runs = [subprocess.Popen([sys.executable, "-m", "dockyard.cli.main", "play", str(book), *SSH_OPTIONS],
+                             cwd=vm_lab.work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for book in books.values()]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], "\n".join(outputs)
+    seats = [seat for name in vm_lab.domains() for seat in _metadata(vm_lab, name).lans]
+    assert len(seats) == 6
+    assert len({seat.address for seat in seats}) == 6, seats
+    assert len({seat.port for seat in seats}) == 6, seats
+    assert {seat.hub_port for seat in seats} == {seats[0].hub_port}, seats
+    assert list(vm_lab.lan_dir.glob("*.seats")) == []
+    names = vm_lab.domains()
+    gone = play(vm_lab, write_playbook(vm_lab, "absent.yml", [
+        vm_play(vm_lab, [{"name": name} for name in names], state="absent")]), timeout=600)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert_nothing_left(vm_lab, names)
+    assert list(vm_lab.lan_dir.iterdir()) == []
+
+
+def _metadata(lab: VmLab, name: str) -> Metadata:
+    meta = parse_domain(virsh(lab, "dumpxml", "--inactive", name)).metadata
+    assert meta is not None
+    return meta
 
 
 def test_a_failed_create_removes_what_it_made(vm_lab: VmLab) -> None:
