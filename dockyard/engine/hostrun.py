@@ -147,7 +147,7 @@ class HostRunner:
         from dockyard.facts.gather import gather_facts
 
         def ahead() -> list[Any]:
-            return upcoming_probes(upcoming, lambda task: self.task_run(task, host, self.variables_for(host, task)))
+            return upcoming_probes(upcoming, lambda task: self._run_now(task, host))
 
         try:
             conn = self.connection(host)
@@ -203,6 +203,10 @@ class HostRunner:
             progress=lambda line: self.sink.emit(HostProgress(host, line)),
         )
 
+    def _run_now(self, task: Any, host: str) -> TaskRun:
+        """``task`` on ``host`` with the host's variables as they are now (to look ahead)."""
+        return self.task_run(task, host, self.variables_for(host, task))
+
     def pending_changes(self, host: str) -> PendingChanges:
         """Check mode: what earlier tasks would change on ``host`` (see ``pending.py``)."""
         with self._lock:
@@ -224,7 +228,7 @@ class HostRunner:
         run = self.task_run(task, host, variables)
 
         def run_of(each: Any) -> TaskRun:
-            return run if each is task else self.task_run(each, host, self.variables_for(host, each))
+            return run if each is task else self._run_now(each, host)
 
         def ahead() -> list[Any]:
             return upcoming_probes([task, *upcoming], run_of)

@@ -37,8 +37,8 @@ from pathlib import Path
 from dockyard.errors import ProviderError
 
 __all__ = [
-    "LanSeat", "free_udp_port", "hub_pid", "lan_locked", "next_address", "release_seats", "reserve_seats",
-    "reserved_seats", "start_hub", "stop_hub", "stop_unused_hub", "take_seats",
+    "LanSeat", "free_udp_port", "hub_pid", "lan_locked", "next_address", "release_seats", "reserved_seats",
+    "start_hub", "stop_hub", "stop_unused_hub", "take_seats",
 ]
 
 HUB_SCRIPT = Path(__file__).with_name("hub.py")
@@ -99,10 +99,9 @@ def hub_pid(lan_dir: Path, name: str) -> int | None:
 
 @contextlib.contextmanager
 def lan_locked(lan_dir: Path) -> Iterator[None]:
-    """One switch starter or stopper, or seat chooser (:func:`reserved_seats` then
-    :func:`reserve_seats`), at a time, across threads and processes (machines
-    of one LAN are started in parallel). The lock is on the directory itself, so nothing is
-    left behind. Not re-entrant: never nest two."""
+    """One switch starter or stopper, or seat chooser (:func:`take_seats`), at a time, across
+    threads and processes (machines of one LAN are started in parallel). The lock is on the
+    directory itself, so nothing is left behind. Not re-entrant: never nest two."""
     lan_dir.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(lan_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -120,7 +119,7 @@ def _reservation(lan_dir: Path, seats: tuple[LanSeat, ...]) -> Path:
     return lan_dir / f"{os.getpid()}-{seats[0].port}.seats"
 
 
-def reserve_seats(lan_dir: Path, seats: tuple[LanSeat, ...]) -> None:
+def _reserve_seats(lan_dir: Path, seats: tuple[LanSeat, ...]) -> None:
     """Record ``seats`` as taken until :func:`release_seats` or the end of this process (under
     :func:`lan_locked`). The file stays locked while it holds: that is how others know it does."""
     if not seats:
@@ -191,7 +190,7 @@ def take_seats(lan_dir: Path, cidr: str, wanted: Sequence[tuple[str, int]],
             port = free_udp_port([*taken_ports, hub_port])
             address = next_address(cidr, [seat.address for seat in on_lan])
             seats.append(LanSeat(lan, index, address, port, hub_port))
-        reserve_seats(lan_dir, tuple(seats))
+        _reserve_seats(lan_dir, tuple(seats))
     return tuple(seats)
 
 
