@@ -22,7 +22,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,17 @@ def _boot(domain: libvirt.virDomain) -> None:
             if attempt == BOOT_ATTEMPTS or not any(text in (error.get_error_message() or "") for text in TRANSIENT):
                 raise
         time.sleep(attempt)
+
+
+@contextlib.contextmanager
+def _unless_gone() -> Iterator[None]:
+    """Let a libvirt "no such domain" error end the block quietly: the domain read was undefined
+    meanwhile by someone else. Any other libvirt error goes on."""
+    try:
+        yield
+    except libvirt.libvirtError as error:
+        if error.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+            raise
 
 
 def _quiet(_context: object, _error: object) -> None:
@@ -175,11 +186,23 @@ class LibvirtProvider:
 
     def owned(self, lab: str | None = None) -> list[VmState]:
         states = []
-        for domain in self.conn.listAllDomains(0):
-            meta = self._facts(domain).metadata
-            if meta is not None and meta.owner == OWNER and (lab is None or meta.lab == lab):
-                states.append(self._state(domain))
+        for domain, meta in self._defined():
+            if meta.owner == OWNER and (lab is None or meta.lab == lab):
+                with _unless_gone():
+                    states.append(self._state(domain))
         return states
+
+    def _defined(self) -> list[tuple[libvirt.virDomain, Metadata]]:
+        """Every domain defined now that has dockyard metadata, with it. A domain undefined
+        between the listing and the reading (another thread or dockyard process deleting a
+        machine at that moment) is left out: it is not defined any more."""
+        found = []
+        for domain in self.conn.listAllDomains(0):
+            with _unless_gone():
+                meta = self._facts(domain).metadata
+                if meta is not None:
+                    found.append((domain, meta))
+        return found
 
     def close(self) -> None:
         with contextlib.suppress(libvirt.libvirtError):
@@ -255,8 +278,7 @@ class LibvirtProvider:
         release_seats(self._lan_dir, seats)
 
     def _seats_defined(self) -> list[LanSeat]:
-        return [seat for domain in self.conn.listAllDomains(0)
-                if (meta := self._facts(domain).metadata) is not None for seat in meta.lans]
+        return [seat for _, meta in self._defined() for seat in meta.lans]
 
     def _take_seats(self, spec: VmSpec, nics: tuple[Nic, ...]) -> tuple[LanSeat, ...]:
         """A place on each ``lan:`` the machine names: the next free address, a UDP port of its
@@ -331,8 +353,7 @@ class LibvirtProvider:
         if self.options.ssh_port is not None:
             return self.options.ssh_port
         with _PORTS_GUARD:
-            recorded = {meta.ssh_port for domain in self.conn.listAllDomains(0)
-                        if (meta := self._facts(domain).metadata) is not None and meta.ssh_port}
+            recorded = {meta.ssh_port for _, meta in self._defined() if meta.ssh_port}
             low, high = self.options.ssh_ports
             for port in range(low, high + 1):
                 if port in recorded or port in _PORTS_TAKEN:
