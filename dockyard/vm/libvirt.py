@@ -182,7 +182,10 @@ class LibvirtProvider:
 
     def read(self, spec: VmSpec) -> VmState | None:
         domain = self._domain(spec.name)
-        return self._state(domain) if domain is not None else None
+        if domain is not None:
+            with _unless_gone():  # undefined since the lookup: absent, as it now is
+                return self._state(domain)
+        return None
 
     def owned(self, lab: str | None = None) -> list[VmState]:
         states = []

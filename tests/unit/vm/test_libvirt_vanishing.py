@@ -24,13 +24,14 @@ from dockyard.vm.lan import LanSeat
 from dockyard.vm.libvirt import LibvirtProvider, _unless_gone
 from dockyard.vm.libvirt_options import LibvirtOptions
 from dockyard.vm.nic import nics_of
+from dockyard.vm.spec import VmSpec
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed (pip install -e '.[libvirt]')")
 
 
 class UndefinesAfterListing:
-    """A libvirt connection on which ``victim`` is undefined just after each listing of domains
-"""
+    """A libvirt connection on which ``victim`` is undefined just after each listing of domains,
+    or just after it was looked up by name."""
 
     def __init__(self, conn: Any, victim: str) -> None:
         self._conn = conn
@@ -40,6 +41,12 @@ class UndefinesAfterListing:
         listed = self._conn.listAllDomains(flags)
         self._conn.lookupByName(self.victim).undefine()
         return listed
+
+    def lookupByName(self, name: str) -> Any:
+        found = self._conn.lookupByName(name)
+        if name == self.victim:
+            found.undefine()
+        return found
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
@@ -72,6 +79,11 @@ def test_the_places_on_lans_leave_out_a_machine_deleted_while_they_are_read(prov
 
 def test_the_machines_of_a_lab_leave_out_one_deleted_while_they_are_read(provider: Any) -> None:
     assert sorted(state.name for state in provider.owned("lab1")) == ["vm-a", "vm-c"]
+
+
+def test_a_machine_deleted_just_after_it_was_found_reads_as_absent(provider: Any) -> None:
+    assert provider.read(VmSpec(name="vm-b")) is None
+    assert provider.read(VmSpec(name="vm-a")).name == "vm-a"
 
 
 def test_only_no_such_domain_is_taken_as_gone() -> None:
