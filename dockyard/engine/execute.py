@@ -24,7 +24,7 @@ from typing import Any
 
 from dockyard.connection.base import Become, CommandResult, Connection
 from dockyard.engine.batch import ProbeRequest
-from dockyard.engine.probes import read_probe, run_step
+from dockyard.engine.probes import RanAheadOtherwise, read_probe, run_step
 from dockyard.errors import DockyardError, ModuleError
 from dockyard.modules.args import validate_module_args
 from dockyard.modules.base import (
@@ -97,31 +97,60 @@ def execute_module(
     if conn is None:
         raise ModuleError(f"module '{module.name}' needs a connection to {ctx.host}", host=ctx.host)
     probe = module.probe(args, ctx)
-    output = None if probe is None else read_probe(conn, probe, become=become, env=env,
-                                                   batchable=module.is_probe_batchable)
-    current = module.parse(args, output, ctx)
-    desired = module.desired(args, ctx)
-    steps = module.steps(current, desired, args)
-    result = _planned_result(steps, ctx)
-    ran: list[CommandResult] = []
-    if not check:
-        done = None if probe is None else ProbeRequest.of(probe, env)
-        for index, step in enumerate(steps):
-            if index == len(steps) - 1:
-                outcome = run_step(conn, step.command, stdin=step.stdin or None, become=become, env=env, done=done)
-            else:
-                outcome = conn.run(step.command, stdin=step.stdin or None, become=become, env=env)
-            ran.append(outcome)
-            problem = module.check_failure(step, outcome)
-            if problem is not None:
-                result.update(failed=True, msg=problem, rc=outcome.rc,
-                              stderr=outcome.error_text(), stdout=outcome.text())
-                result.update(module.failure_result(args, step, outcome))
-                break
+    try:
+        output = None if probe is None else read_probe(conn, probe, become=become, env=env,
+                                                       batchable=module.is_probe_batchable)
+        current = module.parse(args, output, ctx)
+        desired = module.desired(args, ctx)
+        steps = module.steps(current, desired, args)
+        result = _planned_result(steps, ctx)
+        ran: list[CommandResult] = []
+        if not check:
+            done = None if probe is None else ProbeRequest.of(probe, env)
+            for index, step in enumerate(steps):
+                if index == len(steps) - 1:
+                    outcome = run_step(conn, step.command, stdin=step.stdin or None, become=become, env=env, done=done)
+                else:
+                    outcome = conn.run(step.command, stdin=step.stdin or None, become=become, env=env)
+                ran.append(outcome)
+                if _failed(module, args, step, outcome, result):
+                    break
+    except RanAheadOtherwise as ahead:
+        return _ran_ahead_otherwise(module, args, ctx, ahead, probe)
     if not result["failed"]:
         result.update(module.result(args, current, desired, steps, ran))
     return ModuleOutcome(result=result, steps=tuple(steps), ran=tuple(ran), probe_ran=probe is not None,
                          probe=probe, probe_output=output)
+
+
+def _failed(module: HostModule[Any, Any], args: Any, step: Step, outcome: CommandResult,
+            result: dict[str, Any]) -> bool:
+    """Put a failed step's fields into ``result``; whether it failed."""
+    problem = module.check_failure(step, outcome)
+    if problem is None:
+        return False
+    result.update(failed=True, msg=problem, rc=outcome.rc, stderr=outcome.error_text(), stdout=outcome.text())
+    result.update(module.failure_result(args, step, outcome))
+    return True
+
+
+RAN_AHEAD_OTHERWISE = ("its step ran in the previous task's command, with its arguments as they were "
+                       "templated then; they template differently now, and were not applied")
+
+
+def _ran_ahead_otherwise(module: HostModule[Any, Any], args: Any, ctx: ModuleContext, ahead: RanAheadOtherwise,
+                         probe: str | None) -> ModuleOutcome:
+    """The task's step ran ahead, made a moment before the task templated its arguments again,
+    and the two differ (``now()``, ``random``, a lookup): the step that ran is the task's change."""
+    steps = [ahead.step] if ahead.step is not None else []
+    result = _planned_result(steps, ctx)
+    if steps:
+        _failed(module, args, steps[0], ahead.result, result)
+    note = RAN_AHEAD_OTHERWISE
+    result["msg"] = f"{result['msg']} ({note})" if result.get("msg") else note
+    result["ran_ahead"] = True
+    return ModuleOutcome(result=result, steps=tuple(steps), ran=(ahead.result,), probe_ran=probe is not None,
+                         probe=probe)
 
 
 def _planned_result(steps: list[Step], ctx: ModuleContext) -> dict[str, Any]:

@@ -18,11 +18,12 @@ from dockyard.connection.local import LocalConnection
 from dockyard.connection.pool import ConnectionPool
 from dockyard.engine.context import PlayContext
 from dockyard.engine.events import EventSink, HostProgress, HostResult, Warning
-from dockyard.engine.lookahead import upcoming_probes
+from dockyard.engine.execute import RAN_AHEAD_OTHERWISE
+from dockyard.engine.lookahead import steps_ahead, upcoming_probes
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.engine.pending import PendingChanges
 from dockyard.engine.probes import ProbePool, ProbingConnection, looking_ahead
-from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, run_task
+from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, flag, run_task
 from dockyard.errors import ConnectError, DockyardError
 from dockyard.inventory.model import Origin
 from dockyard.modules.registry import find_module
@@ -95,8 +96,47 @@ class HostRunner:
         self._local: LocalConnection | None = None
 
     def close(self) -> None:
+        for host in self.states:
+            self._unclaimed(host, None)
         if self._owns_pool:
             self.pool.close()
+
+    def _on_controller(self, host: str) -> bool:
+        """Is ``host`` reached through the local connection (this machine)?"""
+        conn = self.pool.existing(host)
+        return conn is None or isinstance(conn.inner, LocalConnection)
+
+    def _ran_ahead(self, host: str, task: Any, outcome: TaskOutcome, run: TaskRun) -> TaskOutcome:
+        """The task's outcome, told truly when its step ran ahead and it did not take it (its
+        ``when`` or arguments template otherwise now) or took it while making another one."""
+        conn = self.pool.existing(host)
+        left = conn.left_by(task) if conn is not None else None
+        if left is not None and outcome.status != "failed":  # a failure in its turn stays what it says
+            step, ran = left
+            result: dict[str, Any] = {"changed": True, "failed": False, "ran_ahead": True, "msg": RAN_AHEAD_OTHERWISE}
+            if ran.rc != 0:
+                result.update(failed=True, rc=ran.rc, stdout=ran.text(), stderr=ran.error_text(),
+                              msg=f"{step.summary} failed (rc={ran.rc}): {ran.tail()} ({RAN_AHEAD_OTHERWISE})")
+            failed = ran.rc != 0
+            outcome = TaskOutcome("failed" if failed else "changed", result, steps=(step,),
+                                  message=str(result["msg"]) if failed else "",
+                                  ignored=failed and flag(run.templar_for(run.variables), task.ignore_errors))
+        elif left is not None:
+            outcome.result["ran_ahead"] = True
+        if outcome.result.get("ran_ahead"):
+            self.sink.emit(Warning(f"task '{task.display_name}': {RAN_AHEAD_OTHERWISE}; set "
+                                   "DOCKYARD_NO_STEPS_AHEAD=1 for tasks whose arguments change from moment "
+                                   "to moment", host, task.span))
+        return outcome
+
+    def _unclaimed(self, host: str, task: Any) -> None:
+        """Warn of steps that ran ahead for tasks that then did not run on ``host``."""
+        conn = self.pool.existing(host)
+        for summary in conn.unclaimed(task) if conn is not None else ():
+            self.sink.emit(Warning(f"'{summary}' ran ahead, in an earlier task's command, for a task that then "
+                                   "did not run on this host (it failed, went to a rescue, or the play ended "
+                                   "for it); set DOCKYARD_NO_STEPS_AHEAD=1 to run each step in its task's turn",
+                                   host))
 
     def start_play(self, ctx: PlayContext) -> None:
         self.ctx = ctx
@@ -233,8 +273,15 @@ class HostRunner:
         def ahead() -> list[Any]:
             return upcoming_probes([task, *upcoming], run_of)
 
-        with looking_ahead(host, ahead):
+        def steps(peek: Any, become: Any) -> list[Any]:
+            if self._on_controller(host):  # copy/template read the controller's files the step may change
+                return []
+            return steps_ahead(task, ctx.play, upcoming, run_of, peek, become)
+
+        self._unclaimed(host, task)
+        with looking_ahead(host, ahead, steps, task):
             outcome = run_task(run)
+        outcome = self._ran_ahead(host, task, outcome, run)
         self._after(task, host, outcome)
         self._emit(host, task, outcome)
         if outcome.status == "failed" and outcome.ignored:

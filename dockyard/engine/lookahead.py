@@ -13,15 +13,32 @@ task whose probe cannot be known now:
 
 Getting it wrong costs a probe read for nothing, never a wrong result: the cache only
 answers a probe whose text, become and environment are exactly the same.
+
+Steps ahead (:func:`steps_ahead`): when a task's last step runs, the steps of the next
+tasks go along in the same command when nothing but the host's state links them. The next
+task's step is made now, from its probe's output as the cache has it (the host before this
+step); on the host it runs only if every step before it exited 0 and its probe still reads
+the same (``batch.GuardedStep``), which is what the task would have found in its own turn.
+So that the same tasks would run in the same order with the same arguments, every task
+before a step that runs ahead must be unable to change anything but the host:
+
+* its module opts in (``HostModule.steps_run_ahead``: its steps are made from its probe and
+  arguments alone, it fails exactly when a step exits non-zero, it returns no facts);
+* no ``register``, ``failed_when``, ``until``, loop, ``delegate_to``, ``run_once`` or
+  ``any_errors_fatal`` (task or play), and the same become, not in check mode;
+
+and the task whose step runs ahead must have one step, with no stdin (file contents stay
+off command lines) and nothing secret in it. ``DOCKYARD_NO_STEPS_AHEAD=1`` turns it off.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dockyard.connection.base import Become
-from dockyard.engine.batch import ProbeRequest
+from dockyard.connection.base import Become, CommandResult
+from dockyard.engine.batch import GuardedStep, ProbeRequest
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.engine.probes import LOOKAHEAD_MAX
 from dockyard.engine.task import TaskRun, conditions_hold, prepare_call
@@ -29,7 +46,7 @@ from dockyard.modules.args import validate_module_args
 from dockyard.modules.base import HostModule
 from dockyard.playbook.model import LoopControl
 
-__all__ = ["STOPS_LOOKAHEAD", "upcoming_probes"]
+__all__ = ["STEPS_AHEAD_MAX", "STOPS_LOOKAHEAD", "steps_ahead", "upcoming_probes"]
 
 STOPS_LOOKAHEAD = frozenset({
     "set_fact", "include_vars", "add_host", "group_by", "include_tasks", "include_role",
@@ -39,6 +56,9 @@ STOPS_LOOKAHEAD = frozenset({
 """Modules after which (and at which) no probe is sent ahead."""
 
 Probe = tuple[ProbeRequest, Become | None]
+
+STEPS_AHEAD_MAX = 8
+"""At most this many next tasks' steps go with one step."""
 
 
 def upcoming_probes(tasks: Sequence[Any], task_run: Callable[[Any], TaskRun],
@@ -87,3 +107,78 @@ def _probe(run: TaskRun, templar: Any, variables: Any) -> list[Probe]:
     if probe is None:
         return []
     return [(ProbeRequest.of(probe, call.env), run.become)]
+
+
+def steps_ahead(task: Any, play: Any, upcoming: Sequence[Any], task_run: Callable[[Any], TaskRun],
+                peek: Callable[[ProbeRequest, Become | None], CommandResult | None],
+                become: Become | None) -> list[GuardedStep]:
+    """The steps of the tasks after ``task`` (whose last step is about to run with ``become``)
+    that may go in the same command, in order (see the module docs); ``peek`` gives a probe's
+    cached output. The first task that does not qualify, or has nothing to do (a guard would
+    be needed that it still has nothing to do), ends the list."""
+    if os.environ.get("DOCKYARD_NO_STEPS_AHEAD") or _truthy(getattr(play, "any_errors_fatal", None)):
+        return []
+    found: list[GuardedStep] = []
+    for before, each in zip([task, *upcoming], upcoming, strict=False):
+        if len(found) >= STEPS_AHEAD_MAX or not _may_lead(before) or not _may_follow(each):
+            break
+        try:
+            made = _step_made_now(task_run(each), peek, become)
+        except Exception:  # anything that fails here fails again, in its place, when the task runs
+            break
+        if made is None:
+            break
+        found.append(made)
+    return found
+
+
+def _truthy(value: Any) -> bool:
+    """A keyword that is set (a template counts as set: it may be true)."""
+    return value is not None and value is not False
+
+
+def _module_opts_in(task: Any) -> bool:
+    from dockyard.modules.registry import find_module
+
+    module = find_module(str(task.module))
+    return module is not None and issubclass(module, HostModule) and module.steps_run_ahead
+
+
+def _may_follow(task: Any) -> bool:
+    return (_module_opts_in(task) and task.loop is None and not task.until and not task.delegate_to
+            and not _truthy(task.run_once) and not _truthy(task.any_errors_fatal) and not _truthy(task.check_mode)
+            and not _truthy(task.no_log))
+
+
+def _may_lead(task: Any) -> bool:
+    """Can this task change nothing that the tasks after it do, except through the host? (Its
+    result is judged after its step has run: ``failed_when``, and ``changed_when``, which can
+    fail the task too, when it cannot be templated.)"""
+    return _may_follow(task) and not task.register and not task.failed_when and not task.changed_when
+
+
+def _step_made_now(run: TaskRun, peek: Callable[[ProbeRequest, Become | None], CommandResult | None],
+                   become: Become | None) -> GuardedStep | None:
+    """The task's one step as the cache has the host, or None: it cannot go ahead (other
+    become, a skip, no probe or no cached output, no step or several, stdin)."""
+    if run.check or run.become != become:
+        return None
+    templar = run.templar_for(run.variables)
+    if conditions_hold(run, templar) is not None:
+        return None
+    call = prepare_call(run, templar, run.variables)
+    module = call.module
+    if not isinstance(module, HostModule) or call.target != run.host:
+        return None
+    args = validate_module_args(type(module), call.args)
+    probe = module.probe(args, call.ctx)
+    if probe is None:
+        return None
+    request = ProbeRequest.of(probe, call.env)
+    seen = peek(request, become)
+    if seen is None:
+        return None
+    steps = module.steps(module.parse(args, seen, call.ctx), module.desired(args, call.ctx), args)
+    if len(steps) != 1 or steps[0].stdin or steps[0].sensitive or not steps[0].command:
+        return None
+    return GuardedStep(request, seen, ProbeRequest.of(steps[0].command, call.env), made=steps[0], owner=run.task)

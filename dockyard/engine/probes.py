@@ -34,31 +34,92 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dockyard.connection.base import Become, CommandResult, Connection
-from dockyard.engine.batch import ProbeRequest, batch_script, new_marker, split_batch
+from dockyard.engine.batch import (
+    GuardedStep,
+    ProbeRequest,
+    batch_script,
+    guard_stdin,
+    new_marker,
+    split_batch,
+)
+from dockyard.errors import ConnectError
+from dockyard.modules.step import Action, Step
 
-__all__ = ["LOOKAHEAD_MAX", "ProbePool", "ProbingConnection", "looking_ahead", "read_probe", "run_step"]
+__all__ = ["LOOKAHEAD_MAX", "ProbePool", "ProbingConnection", "RanAheadOtherwise", "looking_ahead", "read_probe",
+           "run_step"]
 
 LOOKAHEAD_MAX = 32
 """At most this many probes go out in one batch."""
 
+STEPS_AHEAD_BYTES = 48 * 1024
+"""A step takes the next tasks' steps along only while the whole script stays below this (a
+command line is one argument of ``sh -c``, at most 128 KiB on Linux, and become with a
+password quotes the script twice)."""
+
+
+def _time_limit(conn: Connection) -> float | None:
+    """The time limit of the commands of ``conn`` (``--command-timeout``), if it has one."""
+    limit = getattr(conn, "command_timeout", None)
+    if limit is None:
+        limit = getattr(getattr(conn, "spec", None), "command_timeout", None)
+    return float(limit) if limit else None
+
 Upcoming = Callable[[], Sequence[tuple[ProbeRequest, Become | None]]]
-_AHEAD: contextvars.ContextVar[tuple[str, Upcoming] | None] = contextvars.ContextVar(
+Peek = Callable[[ProbeRequest, Become | None], CommandResult | None]
+StepsAhead = Callable[[Peek, Become | None], Sequence[GuardedStep]]
+_AHEAD: contextvars.ContextVar[tuple[str, Upcoming, StepsAhead | None, object] | None] = contextvars.ContextVar(
     "dockyard_probe_lookahead", default=None)
 
 
 @contextlib.contextmanager
-def looking_ahead(host: str, upcoming: Upcoming) -> Iterator[None]:
-    """While the engine works on a task of ``host``, ``upcoming()`` lists the probes that
-    the following tasks would send, for a cache miss on ``host`` to take along."""
-    token = _AHEAD.set((host, upcoming))
+def looking_ahead(host: str, upcoming: Upcoming, steps: StepsAhead | None = None,
+                  task: object = None) -> Iterator[None]:
+    """While the engine works on ``task`` of ``host``, ``upcoming()`` lists the probes that
+    the following tasks would send, for a cache miss on ``host`` to take along.
+
+    ``steps(peek, become)``: the steps of the next tasks that may run, guarded, in the same
+    command as this task's last step (:class:`GuardedStep`; ``peek`` gives a probe's cached
+    output, or None). Only tasks that cannot change what the next ones do qualify: the
+    engine decides (``lookahead.steps_ahead``). ``task`` then claims the step that ran ahead
+    for it, if one did."""
+    token = _AHEAD.set((host, upcoming, steps, task))
     try:
         yield
     finally:
         _AHEAD.reset(token)
+
+
+@dataclass(frozen=True)
+class _RanAhead:
+    """A next task's step that ran in an earlier task's command, waiting for its task."""
+
+    probe: tuple[ProbeRequest, Become | None]
+    guarded: GuardedStep
+    become: Become | None
+    result: CommandResult
+
+    @property
+    def summary(self) -> str:
+        return _summary(self.guarded)
+
+
+def _summary(guarded: GuardedStep) -> str:
+    return guarded.made.summary if guarded.made is not None else "a step"
+
+
+class RanAheadOtherwise(Exception):
+    """The task whose step ran ahead does not make the same step now (a template that gives
+    another answer a moment later: ``now()``, ``random``, a lookup): what ran is its change,
+    and nothing more may run for it."""
+
+    def __init__(self, step: Step | None, result: CommandResult) -> None:
+        super().__init__("a step ran ahead for this task")
+        self.step = step
+        self.result = result
 
 
 def _key(request: ProbeRequest, become: Become | None) -> tuple[ProbeRequest, Become | None]:
@@ -89,6 +150,7 @@ class ProbingConnection:
     _memo: dict[object, object] = field(default_factory=dict)
     _unused: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _ran_ahead: list[_RanAhead] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.host = self.inner.host
@@ -98,6 +160,8 @@ class ProbingConnection:
 
     def close(self) -> None:
         self.forget()
+        with self._lock:
+            self._ran_ahead.clear()
         self.inner.close()
 
     def forget(self) -> None:
@@ -120,6 +184,7 @@ class ProbingConnection:
 
     def run(self, command: str, *, stdin: bytes | None = None, become: Become | None = None,
             timeout: float | None = None, env: dict[str, str] | None = None) -> CommandResult:
+        self._otherwise()
         self.forget()
         self.stats.execs += 1
         try:
@@ -129,6 +194,7 @@ class ProbingConnection:
 
     def put(self, data: bytes, path: str, *, mode: int | None = None, owner: str | None = None,
             group: str | None = None, become: Become | None = None) -> None:
+        self._otherwise()
         self.forget()
         self.stats.execs += 1
         try:
@@ -141,11 +207,18 @@ class ProbingConnection:
         """The output of a read-only ``command``: from the cache, or read now (with the
         upcoming probes of this host when the engine said which)."""
         if not batchable:
+            self._otherwise()
             self.stats.execs += 1
             return self.inner.run(command, become=become, env=env)
         request = ProbeRequest.of(command, env)
         key = _key(request, become)
         with self._lock:
+            head = self._claimable()
+            if head is not None:
+                if head.probe != key:
+                    self._otherwise()
+                self.stats.hits += 1
+                return head.guarded.seen  # what the step that ran ahead was made from
             cached = self._cache.get(key)
             if cached is not None:
                 self.stats.hits += 1
@@ -172,26 +245,112 @@ class ProbingConnection:
         of the tasks that follow, cached as the host is after the step. ``done``: the probe
         of the task now running, which is not read again. (The facts script goes the same
         way, with the probes of the play's first tasks.)"""
+        step = ProbeRequest.of(command, env)
         with self._lock:
+            head = self._claimable()
+            if head is not None:
+                if head.guarded.step != step or head.become != become or stdin:
+                    self._otherwise()
+                self._ran_ahead.pop(0)
+                return head.result
+            chain = self._steps_ahead(become)
             self.forget()
-            step = ProbeRequest.of(command, env)
             skip = (step,) if done is None else (step, done)
-            ahead = self._upcoming(skip, become, max(1, self.window - 1))
+            # The probes of the tasks whose steps go ahead too (a task whose guard stops it needs
+            # its probe as the host is after the chain), and at least one after them.
+            ahead = self._upcoming(skip, become, max(1 + len(chain), self.window - 1))
             self.stats.execs += 1
-            if not ahead:
+            if not ahead and not chain:
                 return self.inner.run(command, stdin=stdin, become=become, env=env, timeout=timeout)
             self.stats.batched += len(ahead)
             marker = new_marker()
-            script = batch_script([step, *ahead], marker, lead_step=True)
-            combined = self.inner.run(script, stdin=stdin, become=become, timeout=timeout)
-            parts = split_batch(combined, marker, len(ahead) + 1)
-            for index, request in enumerate(ahead, start=1):
+            script = batch_script([step, *ahead], marker, lead_step=True, ahead=chain)
+            if chain and len(script.encode()) > STEPS_AHEAD_BYTES:  # quoted for sudo it may double: stay far below 128 KiB
+                chain = ()
+                script = batch_script([step, *ahead], marker, lead_step=True)
+            if chain:
+                stdin = guard_stdin(chain) + (stdin or b"")
+            try:
+                combined = self.inner.run(script, stdin=stdin, become=become, timeout=timeout)
+            except ConnectError as error:
+                if not chain:
+                    raise
+                went = "; ".join(_summary(each) for each in chain)
+                raise ConnectError(f"{error.message}; so may the steps of the next tasks that went with it ({went})",
+                                   host=error.host, hint=error.hint) from None
+            parts = split_batch(combined, marker, 1 + len(chain) + len(ahead))
+            self._ran(chain, become, parts, combined.stdout, marker)
+            for index, request in enumerate(ahead, start=1 + len(chain)):
                 if index in parts:
                     self._cache.setdefault(_key(request, become), parts[index])
                     self._unused += 1
         # The shell died inside the step (its section is not complete): its output as it came,
         # and never run again, for a step is not read-only.
         return parts.get(0, combined)
+
+    # -- steps run ahead -------------------------------------------------------------------
+
+    def _claimable(self) -> _RanAhead | None:
+        """The step that ran ahead for the task the engine now runs on this host, if any."""
+        ahead = _AHEAD.get()
+        if not self._ran_ahead or ahead is None or ahead[0] != self.host or self._ran_ahead[0].guarded.owner is not ahead[3]:
+            return None
+        return self._ran_ahead[0]
+
+    def _steps_ahead(self, become: Become | None) -> Sequence[GuardedStep]:
+        """The next tasks' steps that may go with this step, made from the cache as the host
+        is now (before the step). None when the engine did not say which tasks qualify, or
+        when commands have a time limit (it would cover them all: a step cut off in another
+        task's command, or one that runs on after its command was abandoned)."""
+        ahead = _AHEAD.get()
+        if ahead is None or ahead[0] != self.host or ahead[2] is None or _time_limit(self.inner) is not None:
+            return ()
+        return ahead[2](lambda request, wanted: self._cache.get(_key(request, wanted)), become)
+
+    def _ran(self, chain: Sequence[GuardedStep], become: Become | None, parts: Mapping[int, CommandResult],
+             stdout: bytes, marker: str) -> None:
+        """Keep the result of every step of ``chain`` that ran, for its task to claim."""
+        for index, guarded in enumerate(chain, start=1):
+            result = parts.get(index)
+            if result is None:
+                if f"\n{marker} {index}\n".encode() not in stdout:
+                    return  # its guard did not pass: it and the steps after it did not run
+                # It started and its end was not seen (the shell died in it): never run it again.
+                result = CommandResult(255, b"", b"dockyard: this step ran in the previous task's command, "
+                                                 b"and its end was not seen (the shell or connection died)")
+            self._ran_ahead.append(_RanAhead(_key(guarded.probe, become), guarded, become, result))
+            if result.rc != 0:
+                return
+
+    def _otherwise(self) -> None:
+        """The task whose step ran ahead does anything but claim it: it gets what ran."""
+        with self._lock:
+            head = self._claimable()
+            if head is None:
+                return
+            self._ran_ahead.pop(0)
+        raise RanAheadOtherwise(head.guarded.made, head.result)
+
+    def unclaimed(self, task: object) -> list[str]:
+        """Forget the steps that ran ahead for tasks that did not come, now that ``task`` runs
+        on this host: all of them, or those before its own (the host failed, went to a rescue,
+        or the play ended for it). What they did, for a warning: they ran, and cannot be undone."""
+        with self._lock:
+            owners = [each.guarded.owner for each in self._ran_ahead]
+            keep = next((index for index, owner in enumerate(owners) if owner is task and task is not None),
+                        len(owners))  # by identity: two tasks may be equal
+            gone = [each.summary for each in self._ran_ahead[:keep]]
+            del self._ran_ahead[:keep]
+            return gone
+
+    def left_by(self, task: object) -> tuple[Step, CommandResult] | None:
+        """The step that ran ahead for ``task`` and its result, if ``task`` has had its turn
+        without claiming it (its ``when`` or a template answered otherwise then); forgotten now."""
+        with self._lock:
+            if not self._ran_ahead or self._ran_ahead[0].guarded.owner is not task:
+                return None
+            head = self._ran_ahead.pop(0)
+            return head.guarded.made or Step(Action.RUN, head.summary, ""), head.result
 
     def _upcoming(self, skip: tuple[ProbeRequest, ...], become: Become | None, limit: int) -> list[ProbeRequest]:
         """At most ``limit`` probes that the engine says come next on this host, neither in
@@ -265,6 +424,11 @@ class ProbePool:
             if wrapped is None or wrapped.inner is not inner:
                 wrapped = self._wrapped[name] = ProbingConnection(inner)
             return wrapped
+
+    def existing(self, name: str) -> ProbingConnection | None:
+        """The host's connection if the run opened one (never opens it)."""
+        with self._lock:
+            return self._wrapped.get(name)
 
     def forget_all(self) -> None:
         with self._lock:

@@ -132,12 +132,13 @@ class Runner:
                 self._task(ctx, node, upcoming=self._upcoming(nodes[index + 1:]))
 
     def _upcoming(self, nodes: Sequence[Any]) -> list[Any]:
-        """The plain tasks that follow, up to the next block, for probes read ahead."""
+        """The plain tasks that follow, up to the next block or ``meta`` (which may end the play
+        or run handlers), for probes and steps read ahead."""
         found = []
         for node in nodes:
-            if hasattr(node, "block") or not self._started:
+            if hasattr(node, "block") or not self._started or node.module == "meta":
                 break
-            if node.module != "meta" and tag_selected(frozenset(node.tags), self.options.tags,
+            if tag_selected(frozenset(node.tags), self.options.tags,
                                                       self.options.skip_tags):
                 found.append(node)
         return found

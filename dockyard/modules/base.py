@@ -123,6 +123,12 @@ class Module(ABC):
 class HostModule(Module, Generic[A, S]):
     """A module that reads and changes a host."""
 
+    #: May the engine make this module's step before the task's turn, from its probe's output
+    #: as cached, and run it in the previous task's command behind a guard (``lookahead.py``)?
+    #: Only if its steps come from its probe and arguments alone, it fails exactly when a step
+    #: exits non-zero, and it returns no facts.
+    steps_run_ahead: ClassVar[bool] = False
+
     @abstractmethod
     def probe(self, args: A, ctx: ModuleContext) -> str | None:
         """Read-only shell text whose output :meth:`parse` understands; None = no read needed."""

@@ -285,6 +285,7 @@ class FileEditModule(HostModule[E, FileContent]):
     subclass checks its arguments in :meth:`check_args`, computes the new content in
     :meth:`edit_steps` and shapes its result (:meth:`edit_result` has the common fields).
     """
+    steps_run_ahead = True
 
     #: Can the module create the file (``create: true``)? Then missing parent directories
     #: are made, and the diff's header is ``PATH (content)``, as Ansible's is.

@@ -340,6 +340,7 @@ class CopyingModule(HostModule[C, CopyState]):
     copy what differs (or let the host copy its own file, for ``remote_src``); the result
     has Ansible's copy fields.
     """
+    steps_run_ahead = True
 
     @abstractmethod
     def layout(self, args: C, ctx: ModuleContext) -> Layout:

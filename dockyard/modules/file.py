@@ -79,6 +79,7 @@ def _octal_mode(args: FileArgs) -> str | None:
 
 @register
 class FileModule(HostModule[FileArgs, PathState]):
+    steps_run_ahead = True
     name = "file"
     Args = FileArgs
 

@@ -59,6 +59,7 @@ def parse_group_line(name: str, line: str) -> GroupState:
 
 @register
 class GroupModule(HostModule[GroupArgs, GroupState]):
+    steps_run_ahead = True
     name = "group"
     Args = GroupArgs
 

@@ -132,6 +132,7 @@ def parse_user(args: UserArgs, sections: dict[str, Section]) -> UserState:
 
 @register
 class UserModule(HostModule[UserArgs, UserState]):
+    steps_run_ahead = True
     name = "user"
     Args = UserArgs
 

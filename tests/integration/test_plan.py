@@ -2,8 +2,8 @@
 
 Two must-shows of the plan-and-speed issue live here: an idempotent re-run of a
 ten-task play costs at most three SSH commands per host (counted by the lab hosts'
-login shell: one, the facts with every probe; its first run, one command per changed task
-plus one), and `apply` of a plan refuses, changing nothing on any host, when a host
+login shell: one, the facts with every probe; its first run, at most one command per changed
+task plus one), and `apply` of a plan refuses, changing nothing on any host, when a host
 changed after the plan was made.
 """
 
@@ -122,9 +122,10 @@ def test_an_idempotent_rerun_of_ten_tasks_costs_at_most_three_commands_per_host(
     assert first.returncode == 0, first.stderr + first.stdout
     assert all(counts["changed"] == 10 for counts in recap(first.stdout).values())
     for host in two_hosts:
-        # the facts with the probes of the tasks, then one command per changed task: its step
-        # and, after it, the probes of the tasks that follow (21 commands before they did)
-        assert host.command_count() <= 11, "\n".join(host.command_log())
+        # the facts with the probes of the tasks, then one command per changed task (its step and,
+        # after it, the probes of the tasks that follow: 21 commands before they did, 11 with them),
+        # except for the steps of the next tasks that go along, guarded (docs/plan.md): 8
+        assert host.command_count() <= 8, "\n".join(host.command_log())
     again = counted(two_hosts, workdir, "play", "site.yml", "-i", "hosts.ini")
     assert all(counts["ok"] == 11 for counts in recap(again.stdout).values())
     for host in two_hosts:  # the issue asks for at most 3; the facts took the probes along
