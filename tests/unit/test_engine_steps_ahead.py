@@ -8,7 +8,8 @@ runs its step; the engine says which next steps may go along (``looking_ahead(..
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,17 +20,7 @@ from dockyard.connection.local import LocalConnection
 from dockyard.engine.batch import GuardedStep, ProbeRequest
 from dockyard.engine.probes import ProbingConnection, RanAheadOtherwise, looking_ahead
 from dockyard.modules.step import Action, Step
-
-
-class Counting(LocalConnection):
-    def __init__(self) -> None:
-        super().__init__("counted")
-        self.commands: list[str] = []
-
-    def run(self, command: str, **kwargs: object) -> CommandResult:  # type: ignore[override]
-        self.commands.append(command)
-        return super().run(command, **kwargs)  # type: ignore[arg-type]
-
+from tests.unit.test_engine_probes import Counting
 
 Peek = Callable[[ProbeRequest, Become | None], CommandResult | None]
 
@@ -144,13 +135,20 @@ def test_a_chain_stops_at_the_first_step_whose_probe_the_steps_before_it_changed
     assert len(inner.commands) == 2
 
 
-def test_a_task_that_now_makes_another_step_gets_the_one_that_ran_and_nothing_more_runs(tmp_path: Path) -> None:
-    inner, conn, log = host(tmp_path)
+@contextlib.contextmanager
+def b_went_with_a(tmp_path: Path, conn: ProbingConnection, log: Path) -> Iterator[None]:
+    """Task a's step has run, and task b's (``echo b >> log``, made from ``cat b``) with it."""
     probe_b = f"cat {tmp_path}/b"
     with looking_ahead("counted", lambda: [(ProbeRequest(probe_b), None)], next_steps((probe_b, f"echo b >> {log}"))):
         conn.read(probe_b)
         conn.run_step(f"echo a >> {log}")
-        conn.read(probe_b)
+        yield
+
+
+def test_a_task_that_now_makes_another_step_gets_the_one_that_ran_and_nothing_more_runs(tmp_path: Path) -> None:
+    inner, conn, log = host(tmp_path)
+    with b_went_with_a(tmp_path, conn, log):
+        conn.read(f"cat {tmp_path}/b")
         with pytest.raises(RanAheadOtherwise) as raised:  # its arguments template otherwise now (now())
             conn.run_step(f"echo other >> {log}")
     assert raised.value.step is not None and raised.value.step.summary == f"summary of echo b >> {log}"
@@ -160,10 +158,7 @@ def test_a_task_that_now_makes_another_step_gets_the_one_that_ran_and_nothing_mo
 
 def test_reading_another_probe_than_the_step_was_made_from_gets_the_step_that_ran(tmp_path: Path) -> None:
     _, conn, log = host(tmp_path)
-    probe_b = f"cat {tmp_path}/b"
-    with looking_ahead("counted", lambda: [(ProbeRequest(probe_b), None)], next_steps((probe_b, f"echo b >> {log}"))):
-        conn.read(probe_b)
-        conn.run_step(f"echo a >> {log}")
+    with b_went_with_a(tmp_path, conn, log):
         with pytest.raises(RanAheadOtherwise):
             conn.read(f"cat {tmp_path}/c")
         assert conn.read(f"cat {tmp_path}/c").stdout == b"old c\n"  # claimed: the connection is as before
