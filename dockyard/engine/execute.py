@@ -37,7 +37,7 @@ from dockyard.modules.base import (
 )
 from dockyard.modules.registry import find_module, unknown_module_hint
 
-__all__ = ["ModuleOutcome", "execute_module", "load_module"]
+__all__ = ["ModuleOutcome", "execute_module", "load_module", "ran_ahead_result"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def execute_module(
         current = module.parse(args, output, ctx)
         desired = module.desired(args, ctx)
         steps = module.steps(current, desired, args)
-        result = _planned_result(steps, ctx)
+        result = _planned_result(steps, ctx.diff)
         ran: list[CommandResult] = []
         if not check:
             done = None if probe is None else ProbeRequest.of(probe, env)
@@ -143,19 +143,26 @@ def _ran_ahead_otherwise(module: HostModule[Any, Any], args: Any, ctx: ModuleCon
     """The task's step ran ahead, made a moment before the task templated its arguments again,
     and the two differ (``now()``, ``random``, a lookup): the step that ran is the task's change."""
     steps = [ahead.step] if ahead.step is not None else []
-    result = _planned_result(steps, ctx)
-    if steps:
-        _failed(module, args, steps[0], ahead.result, result)
-    note = RAN_AHEAD_OTHERWISE
-    result["msg"] = f"{result['msg']} ({note})" if result.get("msg") else note
-    result["ran_ahead"] = True
+    result = ran_ahead_result(module, args, steps, ahead.result, diff=ctx.diff)
     return ModuleOutcome(result=result, steps=tuple(steps), ran=(ahead.result,), probe_ran=probe is not None,
                          probe=probe)
 
 
-def _planned_result(steps: list[Step], ctx: ModuleContext) -> dict[str, Any]:
+def ran_ahead_result(module: HostModule[Any, Any], args: Any, steps: list[Step], ran: CommandResult, *,
+                     diff: bool) -> dict[str, Any]:
+    """The result of a task whose step ran ahead and that did not take it as made (its
+    arguments, or its ``when``, template otherwise in its turn): that step is its change."""
+    result = _planned_result(steps, diff)
+    if steps:
+        _failed(module, args, steps[0], ran, result)
+    result["msg"] = f"{result['msg']} ({RAN_AHEAD_OTHERWISE})" if result.get("msg") else RAN_AHEAD_OTHERWISE
+    result["ran_ahead"] = True
+    return result
+
+
+def _planned_result(steps: list[Step], diff: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"changed": bool(steps), "failed": False}
-    if ctx.diff and (diffs := _diff_entries(steps)):
+    if diff and (diffs := _diff_entries(steps)):
         result["diff"] = diffs[0] if len(diffs) == 1 else diffs
     return result
 
@@ -164,7 +171,7 @@ def _execute_resource(module: ResourceModule[Any, Any], args: Any, ctx: ModuleCo
     current = module.read(args, ctx)
     desired = module.desired(args, ctx)
     steps = module.steps(current, desired, args)
-    result = _planned_result(steps, ctx)
+    result = _planned_result(steps, ctx.diff)
     result.update(module.result(args, current, desired, steps))
     if not check and steps:
         try:

@@ -18,7 +18,7 @@ from dockyard.connection.local import LocalConnection
 from dockyard.connection.pool import ConnectionPool
 from dockyard.engine.context import PlayContext
 from dockyard.engine.events import EventSink, HostProgress, HostResult, Warning
-from dockyard.engine.execute import RAN_AHEAD_OTHERWISE
+from dockyard.engine.execute import RAN_AHEAD_OTHERWISE, load_module, ran_ahead_result
 from dockyard.engine.lookahead import steps_ahead, upcoming_probes
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.engine.pending import PendingChanges
@@ -26,6 +26,7 @@ from dockyard.engine.probes import ProbePool, ProbingConnection, looking_ahead
 from dockyard.engine.task import TaskOutcome, TaskRun, aggregate, flag, run_task
 from dockyard.errors import ConnectError, DockyardError
 from dockyard.inventory.model import Origin
+from dockyard.modules.base import HostModule
 from dockyard.modules.registry import find_module
 from dockyard.playbook.model import LoopControl, Play, RoleRef, Task
 from dockyard.playbook.template import Templar
@@ -113,11 +114,11 @@ class HostRunner:
         left = conn.left_by(task) if conn is not None else None
         if left is not None and outcome.status != "failed":  # a failure in its turn stays what it says
             step, ran = left
-            result: dict[str, Any] = {"changed": True, "failed": False, "ran_ahead": True, "msg": RAN_AHEAD_OTHERWISE}
-            if ran.rc != 0:
-                result.update(failed=True, rc=ran.rc, stdout=ran.text(), stderr=ran.error_text(),
-                              msg=f"{step.summary} failed (rc={ran.rc}): {ran.tail()} ({RAN_AHEAD_OTHERWISE})")
-            failed = ran.rc != 0
+            # Its arguments as templated now were not used (the module's failure fields need none).
+            module = load_module(task.module)
+            assert isinstance(module, HostModule)  # only their steps go ahead
+            result = ran_ahead_result(module, None, [step], ran, diff=run.diff)
+            failed = bool(result["failed"])
             outcome = TaskOutcome("failed" if failed else "changed", result, steps=(step,),
                                   message=str(result["msg"]) if failed else "",
                                   ignored=failed and flag(run.templar_for(run.variables), task.ignore_errors))

@@ -41,9 +41,10 @@ from dockyard.connection.base import Become, CommandResult
 from dockyard.engine.batch import GuardedStep, ProbeRequest
 from dockyard.engine.loops import iteration_vars, loop_items
 from dockyard.engine.probes import LOOKAHEAD_MAX
-from dockyard.engine.task import TaskRun, conditions_hold, prepare_call
+from dockyard.engine.task import ModuleCall, TaskRun, conditions_hold, prepare_call
 from dockyard.modules.args import validate_module_args
 from dockyard.modules.base import HostModule
+from dockyard.modules.registry import find_module
 from dockyard.playbook.model import LoopControl
 
 __all__ = ["STEPS_AHEAD_MAX", "STOPS_LOOKAHEAD", "steps_ahead", "upcoming_probes"]
@@ -98,15 +99,22 @@ def _task_probes(run: TaskRun) -> list[Probe]:
 
 
 def _probe(run: TaskRun, templar: Any, variables: Any) -> list[Probe]:
+    found = _probe_now(run, templar, variables)
+    return [] if found is None else [(found[2], run.become)]
+
+
+def _probe_now(run: TaskRun, templar: Any, variables: Any) -> tuple[ModuleCall, Any, ProbeRequest] | None:
+    """The task's module call, its validated arguments and the probe it would send now; None
+    when its ``when`` does not hold, or it is not a host module whose probe may be batched,
+    or it reads nothing."""
     if conditions_hold(run, templar) is not None:
-        return []
+        return None
     call = prepare_call(run, templar, variables)
     if not isinstance(call.module, HostModule) or not call.module.is_probe_batchable:
-        return []
-    probe = call.module.probe(validate_module_args(type(call.module), call.args), call.ctx)
-    if probe is None:
-        return []
-    return [(ProbeRequest.of(probe, call.env), run.become)]
+        return None
+    args = validate_module_args(type(call.module), call.args)
+    probe = call.module.probe(args, call.ctx)
+    return None if probe is None else (call, args, ProbeRequest.of(probe, call.env))
 
 
 def steps_ahead(task: Any, play: Any, upcoming: Sequence[Any], task_run: Callable[[Any], TaskRun],
@@ -138,8 +146,6 @@ def _truthy(value: Any) -> bool:
 
 
 def _module_opts_in(task: Any) -> bool:
-    from dockyard.modules.registry import find_module
-
     module = find_module(str(task.module))
     return module is not None and issubclass(module, HostModule) and module.steps_run_ahead
 
@@ -163,18 +169,11 @@ def _step_made_now(run: TaskRun, peek: Callable[[ProbeRequest, Become | None], C
     become, a skip, no probe or no cached output, no step or several, stdin)."""
     if run.check or run.become != become:
         return None
-    templar = run.templar_for(run.variables)
-    if conditions_hold(run, templar) is not None:
+    found = _probe_now(run, run.templar_for(run.variables), run.variables)
+    if found is None or found[0].target != run.host:
         return None
-    call = prepare_call(run, templar, run.variables)
+    call, args, request = found
     module = call.module
-    if not isinstance(module, HostModule) or call.target != run.host:
-        return None
-    args = validate_module_args(type(module), call.args)
-    probe = module.probe(args, call.ctx)
-    if probe is None:
-        return None
-    request = ProbeRequest.of(probe, call.env)
     seen = peek(request, become)
     if seen is None:
         return None

@@ -97,10 +97,14 @@ def looking_ahead(host: str, upcoming: Upcoming, steps: StepsAhead | None = None
 class _RanAhead:
     """A next task's step that ran in an earlier task's command, waiting for its task."""
 
-    probe: tuple[ProbeRequest, Become | None]
     guarded: GuardedStep
     become: Become | None
     result: CommandResult
+
+    @property
+    def probe(self) -> tuple[ProbeRequest, Become | None]:
+        """The cache key of the probe the step was made from."""
+        return _key(self.guarded.probe, self.become)
 
     @property
     def summary(self) -> str:
@@ -318,7 +322,7 @@ class ProbingConnection:
                 # It started and its end was not seen (the shell died in it): never run it again.
                 result = CommandResult(255, b"", b"dockyard: this step ran in the previous task's command, "
                                                  b"and its end was not seen (the shell or connection died)")
-            self._ran_ahead.append(_RanAhead(_key(guarded.probe, become), guarded, become, result))
+            self._ran_ahead.append(_RanAhead(guarded, become, result))
             if result.rc != 0:
                 return
 
