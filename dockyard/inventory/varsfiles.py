@@ -18,6 +18,7 @@ Empty files are fine. Names starting with ``/`` are never looked up.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,7 +96,10 @@ class VarsDir:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._cache: dict[tuple[str, str], VarsLayer | None] = {}
+        self._cache: dict[tuple[str, str], VarsLayer | DockyardError | None] = {}
+        # Hosts' threads read a playbook's group_vars/ as their tasks come: one reads a file
+        # while the others wait for it, never see it half-read.
+        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"VarsDir({str(self.path)!r})"
@@ -122,11 +126,18 @@ class VarsDir:
         return names
 
     def _layer(self, kind: str, name: str) -> VarsLayer | None:
+        """The layer, read once; a file that cannot be read fails every lookup alike."""
         key = (kind, name)
-        if key not in self._cache:
-            self._cache[key] = None  # a failed load is reported once
-            self._cache[key] = self._read(kind, name)
-        return self._cache[key]
+        with self._lock:
+            if key not in self._cache:
+                try:
+                    self._cache[key] = self._read(kind, name)
+                except DockyardError as error:
+                    self._cache[key] = error
+            found = self._cache[key]
+        if isinstance(found, DockyardError):
+            raise found.with_traceback(None)
+        return found
 
     def _read(self, kind: str, name: str) -> VarsLayer | None:
         base = self.path / kind

@@ -208,7 +208,8 @@ class RunScope:
         key = os.path.realpath(self.playbook_dir)
         if key not in self._vars_dirs:
             known = {os.path.realpath(str(d.path)) for d in self.inventory.vars_dirs}
-            self._vars_dirs[key] = None if key in known else VarsDir(Path(self.playbook_dir))
+            # setdefault: hosts' threads ask at once, and all must share one (its cache).
+            self._vars_dirs.setdefault(key, None if key in known else VarsDir(Path(self.playbook_dir)))
         return self._vars_dirs[key]
 
 

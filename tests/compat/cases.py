@@ -48,8 +48,12 @@ def write_inventory(path: Path, hosts: Sequence[LabHost]) -> Path:
 
 
 def selected_cases(request: pytest.FixtureRequest) -> list[Case]:
-    """The cases of the requesting module that this session will run (``-k``, ``-m``, ``-n``),
-    the slow ones (downloads) first, so that none of them is left running alone at the end."""
+    """The cases of the requesting module that this session will run (``-k``, ``-m``), the slow
+    ones (downloads) first, so that none of them is left running alone at the end.
+
+    With pytest-xdist each worker collects every test, so a module's cases must all go to one
+    worker (its ``xdist_group`` mark; ``--dist loadgroup`` is in pyproject's addopts), or each
+    worker would run all of them."""
     selected = set()
     for item in request.session.items:
         callspec = getattr(item, "callspec", None)

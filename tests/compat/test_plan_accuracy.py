@@ -33,7 +33,8 @@ from tests.compat.cases import PARAMS, PLAYBOOKS, Case, selected_cases, write_in
 from tests.integration.cli import run_dockyard
 from tests.lab import Lab
 
-pytestmark = pytest.mark.ssh
+# All cases run in one worker (``--dist loadgroup``): the fixture starts every selected case.
+pytestmark = [pytest.mark.ssh, pytest.mark.xdist_group("compat-plan-accuracy")]
 PARALLEL_CASES = 3
 Key = tuple[str, str, bool]  # host, task span (relative to the playbook's directory), handler
 
@@ -119,7 +120,8 @@ class CaseRunner:
                 raise AssertionError(f"no plan (exit {plan.returncode}):\n{plan.stdout}{plan.stderr}")
             done = run_dockyard("apply", str(work / "plan.json"), "--output", "json", cwd=base)
             result = compared(planned(json.loads((work / "plan.json").read_text())), done.stdout, base)
-            output = f"$ dockyard plan\n{plan.stdout}{plan.stderr}\n$ dockyard apply\n{done.stderr}"
+            output = (f"$ dockyard plan\n{plan.stdout}{plan.stderr}\n$ dockyard apply (exit {done.returncode})\n"
+                      f"{done.stderr}{_results(done.stdout)}")
             return replace(result, apply_code=done.returncode, output=output)
         finally:
             with self._lab_lock:
@@ -135,6 +137,19 @@ def accuracy(lab: Lab, tmp_path_factory: pytest.TempPathFactory,
         yield futures
         for future in futures.values():
             future.cancel()
+
+
+def _results(output: str) -> str:
+    """The apply's results, one line each, and its warnings: what explains a change the
+    plan predicted but the apply did not make."""
+    shown = []
+    for line in output.splitlines():
+        event = json.loads(line) if line.startswith("{") else {"event": "", "text": line}
+        if event["event"] == "host_result":
+            shown.append(f"  {event['host']} {event['span']}: {event['status']} {event.get('message', '')}")
+        elif event["event"] in ("warning", ""):
+            shown.append(f"  {event.get('host') or ''} {event.get('message') or event.get('text')}")
+    return "\n".join(shown)
 
 
 def _lines(keys: frozenset[Key]) -> str:

@@ -41,7 +41,8 @@ from tests.compat.host_state import compare_hosts, host_lines, mark
 from tests.compat.playbook_runs import PlayRun, run_ansible_playbook, run_dockyard
 from tests.lab import Lab, LabHost
 
-pytestmark = [pytest.mark.ssh, needs_ansible]
+# All cases run in one worker (``--dist loadgroup``): the fixture starts every selected case.
+pytestmark = [pytest.mark.ssh, needs_ansible, pytest.mark.xdist_group("compat-playbooks")]
 T = TypeVar("T")
 
 PARALLEL_CASES = 4
