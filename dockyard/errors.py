@@ -15,7 +15,8 @@ what to do. The CLI renders them; a Python traceback reaching a user is a bug.
     ├── CommandError          a command on a host failed (keeps the result)
     ├── FactError             the facts script printed something unparseable
     ├── ModuleError           a module's arguments or run-time failure
-    └── ProviderError         libvirt / OpenStack
+    ├── ProviderError         libvirt / OpenStack
+    └── PullError             dockyard pull: the git repository or its checkout
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ __all__ = [
     "ModuleError",
     "PlaybookError",
     "ProviderError",
+    "PullError",
 ]
 
 
@@ -110,6 +112,10 @@ class ModuleError(DockyardError):
 
 class ProviderError(DockyardError):
     """A VM provider (libvirt, OpenStack) failed or refused."""
+
+
+class PullError(DockyardError):
+    """``dockyard pull`` cannot fetch the repository or use its checkout."""
 
 
 class DiagnosticsError(DockyardError):

@@ -50,6 +50,7 @@ examples:
   dockyard lab up playbooks/swarm-lab.yml             VMs to a running Swarm in one command
   dockyard plan site.yml -i hosts.ini --out plan.json  what would change; then:
   dockyard apply plan.json                            apply it if no host drifted
+  dockyard pull https://git.example.org/ops/site.git  converge this machine from a repository
 
 Run 'dockyard COMMAND --help' for the options of a command.
 exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachable.
@@ -57,7 +58,7 @@ exit codes: 0 ok, 1 usage or load error, 2 a host failed, 4 a host was unreachab
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from dockyard.cli import apply, check, facts, image, inventory, lab, modules, plan, play
+    from dockyard.cli import apply, check, facts, image, inventory, lab, modules, plan, play, pull
 
     parser = argparse.ArgumentParser(
         prog="dockyard",
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"dockyard {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
-    for module in (inventory, facts, play, plan, apply, check, modules, image, lab):
+    for module in (inventory, facts, play, plan, apply, pull, check, modules, image, lab):
         module.register(subparsers)
     return parser
 

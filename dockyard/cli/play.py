@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_play)
 
 
-def run_play(args: argparse.Namespace) -> int:
+def run_play(args: argparse.Namespace, default_inventory: Callable[[], Any] | None = None) -> int:
+    """``default_inventory()``: the inventory when none was given (``dockyard pull``: this machine)."""
     from dockyard.engine.run import Runner
     from dockyard.errors import Diagnostics, DockyardError
     from dockyard.playbook.load import load_playbook
@@ -75,7 +77,8 @@ def run_play(args: argparse.Namespace) -> int:
     if args.syntax_check:
         print(f"playbook: {', '.join(str(p) for p in args.playbooks)}: syntax OK")
         return 0
-    inventory = load_inventory_args(args, localhost_only=True)
+    inventory = default_inventory() if default_inventory is not None and not args.inventory \
+        else load_inventory_args(args, localhost_only=True)
     if args.list_hosts or args.list_tasks:
         return _list(playbooks, inventory, args)
     sink = JsonLinesOutput() if args.output == "json" else ConsoleOutput(
