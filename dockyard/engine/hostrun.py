@@ -215,7 +215,7 @@ class HostRunner:
 
     def clear_facts(self, hosts: Sequence[str]) -> None:
         for host in hosts:
-            self.states.setdefault(host, HostState()).facts.clear()
+            self.states.setdefault(host, HostState()).clear_facts()
             self.connection(host).forget()
 
     def reset_connections(self, hosts: Sequence[str]) -> None:

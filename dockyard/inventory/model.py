@@ -18,6 +18,7 @@ an :class:`Origin`, so ``dockyard vars HOST`` can say where a value was written.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -147,6 +148,9 @@ class Inventory:
         self.warnings: list[InventoryError] = []
         self.localhost: Host | None = None
         self._members: dict[str, list[str]] | None = None
+        # add_host and group_by change the inventory from one host's thread while the others
+        # read ``groups``: a change and the building of ``groups`` never overlap.
+        self._lock = threading.RLock()
         self.ensure_group("all")
         self.ensure_group("ungrouped")
         self.link_groups(self.groups["all"], self.groups["ungrouped"])
@@ -215,8 +219,9 @@ class Inventory:
         self._warn_name_clashes()
 
     def _set_depths(self) -> None:
-        for group in self.groups.values():
-            group.depth = 0
+        """Each group's depth below ``all`` (its longest path), worked out first and then set:
+        other hosts' threads sort groups by depth while ``group_by`` runs this."""
+        depths = {id(group): 0 for group in self.groups.values()}
         level = [self.groups["all"]]
         depth = 0
         while level:
@@ -224,10 +229,12 @@ class Inventory:
             next_level: list[Group] = []
             for group in level:
                 for child in group.children:
-                    if child.depth < depth:
-                        child.depth = depth
+                    if depths[id(child)] < depth:
+                        depths[id(child)] = depth
                         next_level.append(child)
             level = next_level
+        for group in self.groups.values():
+            group.depth = depths[id(group)]
 
     def _warn_name_clashes(self) -> None:
         for name in self.hosts.keys() & self.groups.keys():
@@ -283,7 +290,11 @@ class Inventory:
         """
         members = self._members
         if members is None:
-            members = self._members = {n: [h.name for h in g.all_hosts()] for n, g in self.groups.items()}
+            with self._lock:  # not while add_host/group_by change it (a stale copy would stay)
+                members = self._members
+                if members is None:
+                    members = {n: [h.name for h in g.all_hosts()] for n, g in self.groups.items()}
+                    self._members = members
         return {name: list(hosts) for name, hosts in members.items()}
 
     def group_names(self, host: str | Host) -> list[str]:
@@ -320,6 +331,10 @@ class Inventory:
     def add_host(self, name: str, groups: Iterable[str] = (),
                  vars: Mapping[str, Any] | None = None) -> Host:
         """Add (or update) a host the way Ansible's ``add_host`` module does."""
+        with self._lock:
+            return self._add_host(name, groups, vars)
+
+    def _add_host(self, name: str, groups: Iterable[str], vars: Mapping[str, Any] | None) -> Host:
         if name not in self.hosts:
             self.add_member(self.groups["all"], self.ensure_host(name))
         host = self.hosts[name]
@@ -334,6 +349,10 @@ class Inventory:
     def add_group(self, name: str, *, parents: Iterable[str] = (),
                   hosts: Iterable[str] = ()) -> Group:
         """Create a group (if needed) under ``parents`` holding ``hosts`` (``group_by``)."""
+        with self._lock:
+            return self._add_group(name, parents, hosts)
+
+    def _add_group(self, name: str, parents: Iterable[str], hosts: Iterable[str]) -> Group:
         group = self.ensure_group(name)
         for parent_name in parents:
             self.link_groups(self.ensure_group(parent_name), group)

@@ -117,28 +117,34 @@ class HostState:
     origins: dict[tuple[Rank, str], Origin] = field(default_factory=dict)
 
     def add_facts(self, facts: Mapping[str, Any], *, origin: Origin | None = None) -> None:
-        self._store(Rank.FACTS, self.facts, facts, origin or Origin(None, "gathered facts"))
+        self._store(Rank.FACTS, "facts", facts, origin or Origin(None, "gathered facts"))
 
     def set_facts(self, values: Mapping[str, Any], *, origin: Origin | None = None,
                   cacheable: bool = False) -> None:
         origin = origin or Origin(None, "set_fact")
-        self._store(Rank.SET_FACT, self.vars, values, origin)
+        self._store(Rank.SET_FACT, "vars", values, origin)
         if cacheable:
-            self._store(Rank.FACTS, self.facts, values, origin)
+            self._store(Rank.FACTS, "facts", values, origin)
 
     def register(self, name: str, result: Any, *, origin: Origin | None = None) -> None:
         """``register: name`` (the result may be an :class:`~dockyard.playbook.unknown.Unknown`)."""
-        self._store(Rank.SET_FACT, self.vars, {name: result}, origin or Origin(None, "register"))
+        self._store(Rank.SET_FACT, "vars", {name: result}, origin or Origin(None, "register"))
 
     def include_vars(self, values: Mapping[str, Any], *, origin: Origin | None = None) -> None:
-        self._store(Rank.INCLUDE_VARS, self.included, values, origin or Origin(None, "include_vars"),
+        self._store(Rank.INCLUDE_VARS, "included", values, origin or Origin(None, "include_vars"),
                     trusted=True)
 
-    def _store(self, rank: Rank, target: dict[str, Any], values: Mapping[str, Any], origin: Origin,
+    def clear_facts(self) -> None:
+        self.facts = {}
+
+    def _store(self, rank: Rank, name: str, values: Mapping[str, Any], origin: Origin,
                *, trusted: bool = False) -> None:
-        for key, value in values.items():
-            target[key] = value if trusted else untrusted(value)
-            self.origins[(rank, key)] = origin
+        """Copy on write: other hosts' threads read this host's variables (``hostvars``)
+        while its own thread stores, and must see the dicts as they were or as they are
+        now, never one changing size under their loop or half of a ``set_fact``."""
+        stored = {key: value if trusted else untrusted(value) for key, value in values.items()}
+        self.origins = {**self.origins, **{(rank, key): origin for key in stored}}
+        setattr(self, name, {**getattr(self, name), **stored})
 
 
 @dataclass(frozen=True)
