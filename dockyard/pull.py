@@ -9,14 +9,17 @@ The command itself (``cli/pull.py``) then runs the repository's playbooks like `
         ... run the playbooks ...
         record_run(checkout, head, exit_code)
 
-The checkout belongs to dockyard: it is forced to the fetched commit every time. Local
-edits and untracked files are discarded (and counted in a warning); files that the
-repository's ``.gitignore`` ignores are kept (a host-local secret placed next to the
-playbooks survives). The record lives inside ``.git``, out of the working tree.
+The checkout belongs to dockyard (a marker in ``.git`` says so; a repository without it
+is never forced): it is forced to the fetched commit every time. Local edits and untracked
+files are discarded (and counted in a warning); files that the repository's ``.gitignore``
+ignores are kept (a host-local secret placed next to the playbooks survives). Only its owner
+can read it (mode 0700: ``.git/config`` may hold a token). The record lives inside ``.git``,
+out of the working tree.
 
 ``git`` runs on this machine (the controller), never on the managed hosts, with
-``GIT_TERMINAL_PROMPT=0`` so that it fails instead of asking for a password, and every
-message that could carry the URL's password has it replaced by ``***``.
+``GIT_TERMINAL_PROMPT=0`` and ssh in batch mode so that it fails instead of asking for a
+password, within a time limit, and every message that could carry the URL's password or
+token has it replaced by ``***``.
 """
 
 from __future__ import annotations
@@ -36,10 +39,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 from dockyard.errors import PullError
 
-__all__ = ["Commit", "PullLock", "default_checkout", "last_run", "record_run", "redact", "update_checkout"]
+__all__ = ["Commit", "PullLock", "default_checkout", "identity", "last_run", "record_run", "redact", "repository",
+           "update_checkout"]
 
 RECORD = "dockyard-pull.json"
 """The last run's record, in the checkout's ``.git`` directory."""
+MARKER = "dockyard-pull-checkout"
+"""In ``.git``: dockyard made this checkout, and may force it."""
+GIT_TIMEOUT = 600.0
+"""Seconds one git command may take (a server that accepts and never answers)."""
 
 
 @dataclass(frozen=True)
@@ -77,15 +85,37 @@ def _password(url: str) -> str | None:
     return None
 
 
+def repository(url: str) -> str:
+    """``url`` as git will be given it: a relative path (no scheme, not ``host:path``) that
+    exists becomes absolute, since git runs in the checkout, not here."""
+    if urlsplit(url).scheme or _SCP_LIKE.match(url) or not Path(url).exists():
+        return url
+    return str(Path(url).resolve())
+
+
+_SCP_LIKE = re.compile(r"^[^/]+:")  # git@host:path (a path with ':' has a '/' before it: ./a:b)
+
+
+def identity(url: str) -> str:
+    """What names the repository, whatever the credentials: ``url`` without its password or
+    token and without a trailing ``/``. Two URLs with the same identity are one repository."""
+    if _password(url) is None:
+        return url.rstrip("/")
+    parts = urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    keep_user = parts.scheme not in ("http", "https") and parts.username
+    netloc = f"{parts.username}@{host}" if keep_user else host
+    return urlunsplit(parts._replace(netloc=netloc)).rstrip("/")
+
+
 def default_checkout(url: str) -> Path:
     """Where the checkout of ``url`` goes when ``-d`` is not given: ``/var/lib/dockyard/pull``
-    for root, ``~/.cache/dockyard/pull`` for everyone else, one directory per URL."""
+    for root, ``~/.cache/dockyard/pull`` for everyone else, one directory per repository (a
+    new token in the URL keeps the checkout and its record)."""
     base = Path("/var/lib/dockyard/pull") if os.geteuid() == 0 else Path.home() / ".cache/dockyard/pull"
-    plain = urlsplit(url)
-    without_user = urlunsplit(plain._replace(netloc=plain.hostname or "")) if plain.scheme else url
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", without_user.rstrip("/").rsplit("/", 1)[-1]).removesuffix(".git")
-    digest = hashlib.sha256(url.encode()).hexdigest()[:10]
-    return base / f"{name or 'repo'}-{digest}"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", identity(url).rsplit("/", 1)[-1].rsplit(":", 1)[-1])
+    digest = hashlib.sha256(identity(url).encode()).hexdigest()[:10]
+    return base / f"{name.removesuffix('.git') or 'repo'}-{digest}"
 
 
 class PullLock:
@@ -98,8 +128,8 @@ class PullLock:
         self._file: IO[str] | None = None
 
     def __enter__(self) -> PullLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -123,15 +153,22 @@ class PullLock:
             self._file = None
 
 
-def _git(args: list[str], *, cwd: Path | None, url: str, what: str) -> str:
+def _git(args: list[str], *, cwd: Path | None, url: str, what: str, timeout: float = GIT_TIMEOUT) -> str:
     """Run git; its stdout, or a :class:`PullError` saying ``what`` failed with git's words."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes -o ConnectTimeout=30")
+    # A transfer slower than 1 KB/s for a minute is abandoned rather than waited for.
+    command = ["git", "-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=60", *args]
     try:
-        done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False,
+                              timeout=timeout)
     except FileNotFoundError:
         raise PullError("git is not installed on this machine",
                         hint="install it (apt-get install git); dockyard pull runs git here, "
                              "not on the managed hosts") from None
+    except subprocess.TimeoutExpired:
+        raise PullError(f"{what}: git did not finish within {timeout:g}s",
+                        hint=f"is {redact(identity(url))} answering? --git-timeout sets the limit") from None
     if done.returncode != 0:
         secret = _password(url)
         said = done.stderr.strip() or done.stdout.strip() or f"git exited {done.returncode}"
@@ -158,41 +195,54 @@ def _hint(said: str, url: str) -> str:
     return "run the same git command by hand to see more"
 
 
-def update_checkout(url: str, checkout: Path, ref: str | None, *, full: bool = False) -> Commit:
+def update_checkout(url: str, checkout: Path, ref: str | None, *, full: bool = False,
+                    timeout: float = GIT_TIMEOUT) -> Commit:
     """Bring ``checkout`` to the commit ``ref`` names in ``url`` (its default branch when
-    None): a new repository the first time, then fetch, checkout ``--force`` and clean."""
-    checkout = checkout.absolute()
+    None): a new repository the first time, then fetch, checkout ``--force`` and clean.
+    Call it holding :class:`PullLock` (it removes git's own lock files left by a killed git)."""
     git_dir = checkout / ".git"
     before = None
     existing = git_dir.is_dir()
     if existing:
+        if not (git_dir / MARKER).exists():
+            raise PullError(f"{checkout} is a git repository that dockyard pull did not make; it would "
+                            "force it to the fetched commit and delete its untracked files",
+                            hint="give a new or empty directory with -d")
         remote = _git(["config", "--get", "remote.origin.url"], cwd=checkout, url=url,
                       what=f"{checkout} is a git repository without an 'origin'").strip()
-        if remote != url:
+        if identity(remote) != identity(url):
             raise PullError(f"{checkout} is a checkout of {redact(remote)}, not of {redact(url)}",
                             hint="give another directory with -d, or remove this one")
+        for stale in git_dir.glob("*.lock"):  # a git killed mid-way; no other git runs here (PullLock)
+            stale.unlink(missing_ok=True)
+        if remote != url:  # a new token, or the same URL spelled otherwise
+            _git(["remote", "set-url", "origin", url], cwd=checkout, url=url, what="cannot update the remote")
         before = _head(checkout, url)
+        _fetch(url, checkout, ref, full, timeout)
     elif checkout.exists() and any(checkout.iterdir()):
         raise PullError(f"{checkout} exists, is not empty and is not a git checkout",
                         hint="give an empty or new directory with -d")
     else:
         made = not checkout.exists()
-        checkout.mkdir(parents=True, exist_ok=True)
+        checkout.mkdir(mode=0o700, parents=True, exist_ok=True)
+        checkout.chmod(0o700)  # .git/config may hold a token
         try:
             _git(["init", "--quiet", str(checkout)], cwd=None, url=url, what=f"cannot make a repository in {checkout}")
+            (git_dir / MARKER).write_text("made by dockyard pull: forced to the fetched commit on each pull\n")
             _git(["remote", "add", "origin", url], cwd=checkout, url=url, what="cannot add the remote")
-            _fetch(url, checkout, ref, full)
-        except PullError:  # nothing half-made is left: the next pull (another URL?) starts afresh
-            shutil.rmtree(checkout / ".git", ignore_errors=True)
+            _fetch(url, checkout, ref, full, timeout)
+        except BaseException:  # nothing half-made is left: the next pull (another URL?) starts afresh
+            shutil.rmtree(git_dir, ignore_errors=True)
             if made:
                 checkout.rmdir()
             raise
-    if existing:
-        _fetch(url, checkout, ref, full)
     discarded = len([line for line in _git(["status", "--porcelain"], cwd=checkout, url=url,
                                            what="cannot read the checkout's status").splitlines() if line])
     _git(["checkout", "--quiet", "--force", "--detach", "FETCH_HEAD"], cwd=checkout, url=url,
          what="cannot check out the fetched commit")
+    if (checkout / ".gitmodules").exists():
+        _git(["submodule", "update", "--init", "--recursive", "--force"], cwd=checkout, url=url,
+             what="cannot check out the submodules", timeout=timeout)
     _git(["clean", "--quiet", "-d", "--force", "--force"], cwd=checkout, url=url,
          what="cannot remove untracked files")
     sha = _head(checkout, url) or ""
@@ -200,9 +250,11 @@ def update_checkout(url: str, checkout: Path, ref: str | None, *, full: bool = F
     return Commit(sha, subject, discarded if before is not None else 0, before)
 
 
-def _fetch(url: str, checkout: Path, ref: str | None, full: bool) -> None:
-    fetch = ["fetch", "--quiet", "--no-tags", *([] if full else ["--depth", "1"]), "origin", ref or "HEAD"]
-    _git(fetch, cwd=checkout, url=url, what=f"cannot fetch {ref or 'the default branch'} of {redact(url)}")
+def _fetch(url: str, checkout: Path, ref: str | None, full: bool, timeout: float) -> None:
+    depth = ["--depth", "1"] if not full else ["--unshallow"] if (checkout / ".git/shallow").exists() else []
+    fetch = ["fetch", "--quiet", "--no-tags", *depth, "origin", ref or "HEAD"]
+    _git(fetch, cwd=checkout, url=url, what=f"cannot fetch {ref or 'the default branch'} of {redact(url)}",
+         timeout=timeout)
 
 
 def _head(checkout: Path, url: str) -> str | None:
@@ -221,11 +273,13 @@ def last_run(checkout: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def record_run(checkout: Path, commit: Commit, playbooks: list[str], exit_code: int, when: str) -> None:
-    """Write the record of this run (atomically: a crash leaves the old one or the new one)."""
+def record_run(checkout: Path, commit: Commit, playbooks: list[str], exit_code: int, when: str,
+               run: str = "") -> None:
+    """Write the record of this run (atomically: a crash leaves the old one or the new one).
+    ``run``: a digest of how the playbooks were run (tags, limit, extra vars...)."""
     path = checkout / ".git" / RECORD
     data = {"commit": commit.sha, "subject": commit.subject, "playbooks": playbooks,
-            "exit_code": exit_code, "finished": when}
+            "exit_code": exit_code, "finished": when, "run": run}
     fd, temp = tempfile.mkstemp(prefix=f".{RECORD}.", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:

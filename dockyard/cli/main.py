@@ -75,7 +75,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args, extra = parser.parse_known_args(argv)
+    except SystemExit as stop:  # --help (0), or a usage error: exit 1, as documented (argparse says 2)
+        return EXIT_ERROR if stop.code == 2 else int(stop.code or 0)
+    if extra:
+        # A command taking words after its options (pull URL -o site.yml) gets them back.
+        words = getattr(args, "intermixed", None)
+        if words and not any(word.startswith("-") for word in extra):
+            setattr(args, words, [*getattr(args, words), *extra])
+        else:
+            print(f"{parser.prog}: error: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
+            return EXIT_ERROR
     handler: Handler | None = getattr(args, "func", None)
     if handler is None:
         parser.print_help()

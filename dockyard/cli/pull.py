@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import random
 import socket
 import sys
@@ -61,6 +63,8 @@ def register(subparsers: Any) -> None:
     source.add_argument("--full", action="store_true", help="fetch the whole history (default: only the commit)")
     source.add_argument("-s", "--sleep", type=int, default=0, metavar="SECONDS",
                         help="first wait a random time up to this long (many hosts on one cron schedule)")
+    source.add_argument("--git-timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="give up on a git command after this long (default: %(default)g)")
     run = add_selection_args(parser)
     run.add_argument("--check", action="store_true", help="change nothing; report what would change")
     run.add_argument("-D", "--diff", action="store_true", help="show the differences in files and attributes")
@@ -68,7 +72,7 @@ def register(subparsers: Any) -> None:
                      help="console (default) or json: one event per line")
     add_inventory_args(parser)
     add_connection_args(parser)
-    parser.set_defaults(func=run_pull)
+    parser.set_defaults(func=run_pull, intermixed="words")
 
 
 def say(message: str) -> None:
@@ -77,43 +81,68 @@ def say(message: str) -> None:
 
 def run_pull(args: argparse.Namespace) -> int:
     from dockyard.errors import PullError
+
+    try:
+        return _pull(args)
+    except OSError as error:  # a directory that cannot be made, a file where one is wanted...
+        raise PullError(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "),
+                        hint="check -d and the permissions of the checkout's directory") from None
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from dockyard.errors import PullError
     from dockyard.pull import (
         PullLock,
         default_checkout,
         last_run,
         record_run,
         redact,
+        repository,
         update_checkout,
     )
 
     words = list(args.words)
-    url = args.url or (words.pop(0) if words else None)
-    if not url:
+    given = args.url or (words.pop(0) if words else None)
+    if not given:
         raise PullError("no repository given", hint="dockyard pull URL [PLAYBOOK ...] (or -U URL)")
-    checkout = (args.directory or default_checkout(url)).absolute()
+    url = repository(given)
+    checkout = (args.directory or default_checkout(url)).expanduser().resolve()
+    if not checkout.name or checkout == Path.home():
+        raise PullError(f"{checkout} cannot be a checkout (it would be emptied of untracked files)",
+                        hint="give a directory of its own with -d, e.g. /var/lib/dockyard/pull/site")
     if args.sleep > 0:
         pause = random.uniform(0, args.sleep)
         say(f"waiting {pause:.0f}s first (--sleep {args.sleep})")
         time.sleep(pause)
     with PullLock(checkout):
         say(f"fetching {args.checkout or 'the default branch'} of {redact(url)} into {checkout}")
-        commit = update_checkout(url, checkout, args.checkout, full=args.full)
+        commit = update_checkout(url, checkout, args.checkout, full=args.full, timeout=args.git_timeout)
         was = f" (was {commit.before[:12]})" if commit.before and commit.before != commit.sha else ""
         say(f"at {commit.short} {commit.subject!r}{was}")
         if commit.discarded:
             say(f"warning: discarded {commit.discarded} locally changed or untracked file(s) in the checkout")
+        playbooks = _playbooks(checkout, words)
+        names = [str(p.relative_to(checkout)) for p in playbooks]
+        run = _run_digest(args, names)
         last = last_run(checkout)
-        if args.only_if_changed and last and last.get("commit") == commit.sha and last.get("exit_code") == 0:
+        if args.only_if_changed and last and last.get("commit") == commit.sha and last.get("exit_code") == 0 \
+                and last.get("run") == run:
             say(f"nothing new: {commit.short} was applied successfully at {last.get('finished')}; "
                 "not running (--only-if-changed)")
             return 0
-        playbooks = _playbooks(checkout, words)
         code = _run(args, checkout, playbooks)
         if args.check:  # nothing was applied: a later --only-if-changed must still run
             return code
-        record_run(checkout, commit, [str(p.relative_to(checkout)) for p in playbooks], code,
-                   datetime.now(UTC).isoformat(timespec="seconds"))
+        record_run(checkout, commit, names, code, datetime.now(UTC).isoformat(timespec="seconds"), run)
         return code
+
+
+def _run_digest(args: argparse.Namespace, playbooks: list[str]) -> str:
+    """How the playbooks run, beyond the commit: a run with other playbooks, tags, limit,
+    extra vars or inventory did not apply what this one would (``--only-if-changed``)."""
+    how = {"playbooks": playbooks, "tags": args.tags, "skip_tags": args.skip_tags, "limit": args.limit,
+           "extra_vars": args.extra_vars, "inventory": args.inventory}
+    return hashlib.sha256(json.dumps(how, sort_keys=True).encode()).hexdigest()
 
 
 def _playbooks(checkout: Path, names: list[str]) -> list[Path]:

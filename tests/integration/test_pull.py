@@ -198,3 +198,54 @@ def test_a_first_pull_that_cannot_fetch_leaves_nothing(tmp_path: Path, repo: Pat
     assert "does not appear to be a git repository" in done.stderr
     assert not (tmp_path / "checkout").exists()
     assert pull(tmp_path, str(repo)).returncode == 0  # the same directory, another URL
+
+
+def test_only_if_changed_runs_again_when_the_run_differs(tmp_path: Path, repo: Path) -> None:
+    assert pull(tmp_path, str(repo), "-o", "-t", "nothing-has-this-tag").returncode == 0
+    assert not (tmp_path / "out.txt").exists()
+    other = pull(tmp_path, str(repo), "-o")  # same commit, but these tasks never ran
+    assert "nothing new" not in other.stderr and (tmp_path / "out.txt").read_text() == "one\n"
+    again = pull(tmp_path, str(repo), "-o", "local.yml", "-e", "greeting=hi")  # words after options too
+    assert again.returncode == 0, again.stderr
+    assert (tmp_path / "out.txt").read_text() == "hi\n"
+
+
+def test_a_relative_repository_and_a_symlinked_checkout(tmp_path: Path, repo: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    done = run_dockyard("pull", "repo", "-d", "link/co", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.txt").read_text() == "one\n"
+    assert json.loads((tmp_path / "real/co/.git/dockyard-pull.json").read_text())["exit_code"] == 0
+
+
+def test_a_repository_pull_did_not_make_is_never_forced(tmp_path: Path, repo: Path) -> None:
+    (repo / "untracked.txt").write_text("mine\n")
+    done = run_dockyard("pull", str(repo), "-d", str(repo), cwd=tmp_path)
+    assert done.returncode == 1 and "did not make" in done.stderr
+    assert (repo / "untracked.txt").read_text() == "mine\n"
+
+
+def test_a_git_killed_mid_way_does_not_block_the_next_pull(tmp_path: Path, repo: Path) -> None:
+    assert pull(tmp_path, str(repo)).returncode == 0
+    (tmp_path / "checkout/.git/index.lock").write_text("")
+    done = pull(tmp_path, str(repo))
+    assert done.returncode == 0, done.stderr
+
+
+def test_full_after_a_shallow_pull_fetches_the_history(tmp_path: Path, repo: Path) -> None:
+    commit(repo, {"README": "second\n"}, "second")
+    assert pull(tmp_path, f"file://{repo}").returncode == 0
+    assert git(tmp_path / "checkout", "rev-list", "--count", "HEAD") == "1"
+    assert pull(tmp_path, f"file://{repo}", "--full").returncode == 0
+    assert git(tmp_path / "checkout", "rev-list", "--count", "HEAD") == "2"
+
+
+def test_usage_and_file_errors_are_exit_1_without_traceback(tmp_path: Path, repo: Path) -> None:
+    (tmp_path / "afile").write_text("")
+    blocked = run_dockyard("pull", str(repo), "-d", str(tmp_path / "afile/co"), cwd=tmp_path)
+    assert blocked.returncode == 1 and "Traceback" not in blocked.stderr, blocked.stderr
+    assert "error:" in blocked.stderr
+    usage = run_dockyard("pull", str(repo), "--no-such-option", cwd=tmp_path)
+    assert usage.returncode == 1 and "unrecognized arguments: --no-such-option" in usage.stderr
+    assert (tmp_path / "checkout").exists() is False

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from dockyard.pull import _first_error, default_checkout, redact
+from dockyard.pull import _first_error, default_checkout, identity, redact, repository
 
 
 @pytest.mark.parametrize(("url", "shown"), [
@@ -22,7 +24,9 @@ def test_redact_hides_passwords_and_tokens_only(url: str, shown: str) -> None:
 def test_the_default_checkout_is_named_after_the_url_without_its_secret() -> None:
     path = default_checkout("https://deploy:t0ken@git.example.org/ops/site.git")
     assert path.name.startswith("site-") and "t0ken" not in str(path)
-    assert default_checkout("https://git.example.org/ops/site.git") != path  # one checkout per URL
+    # One checkout per repository: a new token keeps it (and its record); another repository does not.
+    assert default_checkout("https://deploy:n3w@git.example.org/ops/site.git/") == path
+    assert default_checkout("https://git.example.org/ops/other.git") != path
     assert default_checkout("git@git.example.org:ops/site.git").name.startswith("site-")
 
 
@@ -32,3 +36,21 @@ def test_the_first_fatal_line_is_quoted_not_the_advice_after_it() -> None:
             "Please make sure you have the correct access rights\nand the repository exists.\n")
     assert _first_error(said) == "fatal: '/srv/nope' does not appear to be a git repository"
     assert _first_error("something odd\n") == "something odd"
+
+
+@pytest.mark.parametrize(("url", "same"), [
+    ("https://deploy:t0ken@git.example.org/ops/site.git/", "https://git.example.org/ops/site.git"),
+    ("https://t0ken@git.example.org/ops/site.git", "https://git.example.org/ops/site.git"),
+    ("ssh://git:pw@git.example.org/ops/site.git", "ssh://git@git.example.org/ops/site.git"),
+    ("git@git.example.org:ops/site.git", "git@git.example.org:ops/site.git"),
+])
+def test_identity_leaves_out_credentials_only(url: str, same: str) -> None:
+    assert identity(url) == same
+
+
+def test_a_relative_path_becomes_absolute_and_urls_stay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert repository("repo") == str(tmp_path / "repo")
+    assert repository("git@git.example.org:ops/site.git") == "git@git.example.org:ops/site.git"
+    assert repository("https://git.example.org/x.git") == "https://git.example.org/x.git"
