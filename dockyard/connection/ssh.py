@@ -192,12 +192,22 @@ class SSHConnection(AtomicPut):
             return ConnectError(f"SSH to {where} failed: {exc or type(exc).__name__}", host=self.host)
         return None
 
-    def _transport(self) -> paramiko.Transport:
-        self.open()
-        assert self._client is not None
-        transport = self._client.get_transport()
-        assert transport is not None
-        return transport
+    def _transport(self) -> tuple[paramiko.SSHClient, paramiko.Transport]:
+        """The open client and its transport, read together under the lock (threads of
+        several hosts delegating to this one share it; another may be reconnecting)."""
+        while True:
+            self.open()
+            with self._lock:
+                client = self._client
+                transport = client.get_transport() if client is not None else None
+            if client is not None and transport is not None:
+                return client, transport
+
+    def _drop(self, client: paramiko.SSHClient) -> None:
+        """Close ``client`` if it is still the current one (not one another thread just opened)."""
+        with self._lock:
+            if self._client is client:
+                self._close_clients()
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -229,10 +239,11 @@ class SSHConnection(AtomicPut):
         Retrying is safe only here, before the command was sent: a command is never run twice.
         """
         for attempt in (1, 2):
+            client, transport = self._transport()
             try:
-                channel = self._transport().open_session(timeout=self.spec.connect_timeout)
+                channel = transport.open_session(timeout=self.spec.connect_timeout)
             except (paramiko.SSHException, OSError, EOFError) as exc:
-                self.close()
+                self._drop(client)
                 if attempt == 2:
                     raise ConnectError(f"lost the connection: {exc}", host=self.host,
                                        hint="the host may have rebooted or sshd restarted") from None

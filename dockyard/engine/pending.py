@@ -55,30 +55,45 @@ class PendingChanges:
     ``everything``: a command that would run and may change anything (no ``creates`` or
     ``removes``, and not ``changed_when: false``); every later task reading the host
     depends on it.
+
+    With ``delegate_to`` several hosts' threads run one task against the same host at once:
+    what that task would change for one of them is not "earlier" for the others (in apply
+    they run at the same moment), so a change is kept with the task object and host that
+    made it (``by``), and the same task for another host does not depend on it. The same
+    task for the same host does: a loop's later items follow its earlier ones.
     """
 
-    changes: list[tuple[str, str]] = field(default_factory=list)
-    everything: str | None = None
+    changes: list[tuple[str, str, object]] = field(default_factory=list)
+    everything: tuple[str, object] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def changed_before(self, paths: list[str], *, reads_host: bool = True) -> tuple[str, str] | None:
-        """(path, task) of the first earlier change that reading ``paths`` depends on."""
+    def changed_before(self, paths: list[str], *, reads_host: bool = True,
+                       by: object = None) -> tuple[str, str] | None:
+        """(path, task) of the first earlier change that reading ``paths`` depends on;
+        ``by``: (task, host) now running (its own changes for other hosts do not count)."""
         with self._lock:
-            if self.everything is not None and reads_host:
-                return "the host", self.everything
+            if self.everything is not None and reads_host and _earlier(self.everything[1], by):
+                return "the host", self.everything[0]
             for path in paths:
-                for changed, task in self.changes:
-                    if _covers(path, changed):
+                for changed, task, maker in self.changes:
+                    if _covers(path, changed) and _earlier(maker, by):
                         return changed, task
         return None
 
-    def add(self, paths: list[str], task: str) -> None:
+    def add(self, paths: list[str], task: str, *, by: object = None) -> None:
         with self._lock:
-            self.changes += [(path, task) for path in paths]
+            self.changes += [(path, task, by) for path in paths]
 
-    def add_everything(self, task: str) -> None:
+    def add_everything(self, task: str, *, by: object = None) -> None:
         with self._lock:
-            self.everything = self.everything or task
+            self.everything = self.everything or (task, by)
+
+
+def _earlier(maker: object, by: object) -> bool:
+    """Does a change made by ``maker`` (task, host) come before ``by``'s reading?"""
+    if not (isinstance(maker, tuple) and isinstance(by, tuple)):
+        return True
+    return maker[0] is not by[0] or maker[1] == by[1]
 
 
 def declares_no_change(changed_when: tuple[object, ...]) -> bool:

@@ -263,8 +263,9 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
     pending = run.pending(target) if run.check and run.pending is not None else None
     paths = target_paths(call.args) if pending is not None else []
     reads_host = not isinstance(module, ControllerModule | ResourceModule)
-    if pending is not None and (earlier := pending.changed_before(paths, reads_host=reads_host)):
-        pending.add(paths, task.display_name)
+    by = (task, run.host)
+    if pending is not None and (earlier := pending.changed_before(paths, reads_host=reads_host, by=by)):
+        pending.add(paths, task.display_name, by=by)
         return _after_earlier_change(*earlier)
     conn = None if isinstance(module, ControllerModule | ResourceModule) else run.connection(target)
     attempt = _attempts(run, templar, module, call.args, conn, call.ctx, call.env)
@@ -272,9 +273,9 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
     result = dict(outcome.result)
     fingerprint = probe_fingerprint(outcome)
     if pending is not None and outcome.steps:
-        pending.add(paths, task.display_name)
+        pending.add(paths, task.display_name, by=by)
         if not module.predictable and not paths and not declares_no_change(task.changed_when):
-            pending.add_everything(task.display_name)
+            pending.add_everything(task.display_name, by=by)
     if _unpredictable(run, module, outcome):
         result = {"changed": True, "msg": "would run (the result is known only after apply)"}
         return TaskOutcome("changed", result, steps=outcome.steps,
