@@ -33,9 +33,12 @@ examples:
   dockyard pull git@git.example.org:ops/site.git -C production --only-if-changed
   */15 * * * * dockyard pull URL -o -s 120                           from cron, spread out
 
-exit codes: 0 ok (or nothing new with --only-if-changed), 1 the repository could not be
-fetched or the playbooks not loaded, another pull holds the checkout, 2 a host failed,
-4 a host was unreachable.
+--only-if-changed skips the run when the fetched commit was applied successfully by the
+last run, with the same playbooks, tags, limit, extra vars and inventory. See docs/pull.md.
+
+exit codes: 0 ok (or nothing new with --only-if-changed), 1 a usage error, the repository
+could not be fetched, no playbook found or loaded, or another pull holds the checkout,
+2 a host failed, 4 a host was unreachable.
 """
 
 NAMES = ("{fqdn}.yml", "{hostname}.yml", "local.yml")
