@@ -66,10 +66,19 @@ class Commit:
 
 def redact(url: str) -> str:
     """``url`` with its secret as ``***``: the password of its user part
-    (``https://user:token@host/...``), or over http(s) a user part with no password, which
-    is then a token (``https://TOKEN@host/...``). ``ssh://git@host`` keeps its user."""
+    (``https://user:token@host/...``), or over http(s) a user part of 16 characters or more
+    with no password, which is then a token (``https://TOKEN@host/...``); ``ssh://git@host``
+    and ``https://git@host`` keep their user."""
+    return scrub(url, url)
+
+
+def scrub(text: str, url: str) -> str:
+    """``text`` (git's words) with ``url``'s secret as ``***`` where it stands as one: after
+    ``:`` and before ``@``, or as the whole user part (``//TOKEN@``)."""
     secret = _password(url)
-    return url.replace(secret, "***") if secret else url
+    if not secret:
+        return text
+    return text.replace(f":{secret}@", ":***@").replace(f"//{secret}@", "//***@")
 
 
 def _password(url: str) -> str | None:
@@ -80,7 +89,7 @@ def _password(url: str) -> str | None:
         return None
     if parts.scheme and password:
         return password
-    if parts.scheme in ("http", "https") and user:
+    if parts.scheme in ("http", "https") and user and len(user) >= 16:
         return user
     return None
 
@@ -170,10 +179,7 @@ def _git(args: list[str], *, cwd: Path | None, url: str, what: str, timeout: flo
         raise PullError(f"{what}: git did not finish within {timeout:g}s",
                         hint=f"is {redact(identity(url))} answering? --git-timeout sets the limit") from None
     if done.returncode != 0:
-        secret = _password(url)
-        said = done.stderr.strip() or done.stdout.strip() or f"git exited {done.returncode}"
-        if secret:
-            said = said.replace(secret, "***")
+        said = scrub(done.stderr.strip() or done.stdout.strip() or f"git exited {done.returncode}", url)
         raise PullError(f"{what}: {_first_error(said)}", hint=_hint(said, url))
     return done.stdout
 

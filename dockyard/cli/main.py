@@ -85,7 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if words and not any(word.startswith("-") for word in extra):
             setattr(args, words, [*getattr(args, words), *extra])
         else:
-            print(f"{parser.prog}: error: unrecognized arguments: {' '.join(extra)}", file=sys.stderr)
+            command = f"{parser.prog} {args.command}" if getattr(args, "command", None) else parser.prog
+            print(f"{command}: error: unrecognized arguments: {' '.join(extra)}\n"
+                  f"(see '{command} --help')", file=sys.stderr)
             return EXIT_ERROR
     handler: Handler | None = getattr(args, "func", None)
     if handler is None:

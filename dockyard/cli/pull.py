@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import random
 import socket
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,17 +84,20 @@ def say(message: str) -> None:
     print(f"pull: {message}", file=sys.stderr, flush=True)
 
 
-def run_pull(args: argparse.Namespace) -> int:
+@contextlib.contextmanager
+def _checkout_errors() -> Iterator[None]:
+    """An OSError of the checkout's files (a directory that cannot be made, a file where
+    one is wanted) as a clear error, not a traceback; the playbooks' run is not inside."""
     from dockyard.errors import PullError
 
     try:
-        return _pull(args)
-    except OSError as error:  # a directory that cannot be made, a file where one is wanted...
+        yield
+    except OSError as error:
         raise PullError(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "),
                         hint="check -d and the permissions of the checkout's directory") from None
 
 
-def _pull(args: argparse.Namespace) -> int:
+def run_pull(args: argparse.Namespace) -> int:
     from dockyard.errors import PullError
     from dockyard.pull import (
         PullLock,
@@ -117,9 +122,12 @@ def _pull(args: argparse.Namespace) -> int:
         pause = random.uniform(0, args.sleep)
         say(f"waiting {pause:.0f}s first (--sleep {args.sleep})")
         time.sleep(pause)
-    with PullLock(checkout):
+    with _checkout_errors():
+        lock = PullLock(checkout).__enter__()
+    try:
         say(f"fetching {args.checkout or 'the default branch'} of {redact(url)} into {checkout}")
-        commit = update_checkout(url, checkout, args.checkout, full=args.full, timeout=args.git_timeout)
+        with _checkout_errors():
+            commit = update_checkout(url, checkout, args.checkout, full=args.full, timeout=args.git_timeout)
         was = f" (was {commit.before[:12]})" if commit.before and commit.before != commit.sha else ""
         say(f"at {commit.short} {commit.subject!r}{was}")
         if commit.discarded:
@@ -136,8 +144,11 @@ def _pull(args: argparse.Namespace) -> int:
         code = _run(args, checkout, playbooks)
         if args.check:  # nothing was applied: a later --only-if-changed must still run
             return code
-        record_run(checkout, commit, names, code, datetime.now(UTC).isoformat(timespec="seconds"), run)
+        with _checkout_errors():
+            record_run(checkout, commit, names, code, datetime.now(UTC).isoformat(timespec="seconds"), run)
         return code
+    finally:
+        lock.__exit__(None, None, None)
 
 
 def _run_digest(args: argparse.Namespace, playbooks: list[str]) -> str:

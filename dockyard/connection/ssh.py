@@ -36,6 +36,9 @@ logging.getLogger("paramiko").setLevel(logging.CRITICAL)
 
 TIMEOUT_RC = 124
 _SEND_IN_THREAD = 256 * 1024
+MAX_SESSIONS = 8
+"""Commands at once on one connection (hosts delegating to one host share it): below
+OpenSSH's default ``MaxSessions 10``, past which sshd refuses new channels."""
 
 
 def parse_jump(value: str, default_user: str) -> list[tuple[str, str, int]]:
@@ -66,6 +69,7 @@ class SSHConnection(AtomicPut):
         self._client: paramiko.SSHClient | None = None
         self._jumps: list[paramiko.SSHClient] = []
         self._lock = threading.Lock()
+        self._sessions = threading.BoundedSemaphore(MAX_SESSIONS)
 
     # -- connecting -------------------------------------------------------------------------
 
@@ -222,11 +226,12 @@ class SSHConnection(AtomicPut):
     ) -> CommandResult:
         full, prefix = become_command(command, become, env)
         limit = timeout if timeout is not None else self.spec.command_timeout
-        channel = self._start(full)
-        self.exec_count += 1
-        log.debug("[%s] exec #%d: %s", self.host, self.exec_count, without_env_values(command))
-        with channel:
-            result = _communicate(channel, prefix + (stdin or b""), limit)
+        with self._sessions:
+            channel = self._start(full)
+            self.exec_count += 1
+            log.debug("[%s] exec #%d: %s", self.host, self.exec_count, without_env_values(command))
+            with channel:
+                result = _communicate(channel, prefix + (stdin or b""), limit)
         if result.rc == -1 and not self._is_open():
             raise ConnectError("the connection was lost while a command ran; it may or may not "
                                "have completed", host=self.host,
@@ -243,6 +248,13 @@ class SSHConnection(AtomicPut):
             try:
                 channel = transport.open_session(timeout=self.spec.connect_timeout)
             except (paramiko.SSHException, OSError, EOFError) as exc:
+                if transport.is_active():  # alive, but it refused a channel: keep it (others use it)
+                    if attempt == 2:
+                        raise ConnectError(f"the host refused a new session: {exc}", host=self.host,
+                                           hint=f"its sshd allows fewer than {MAX_SESSIONS} sessions per "
+                                                "connection (MaxSessions), or is overloaded") from None
+                    time.sleep(0.5)
+                    continue
                 self._drop(client)
                 if attempt == 2:
                     raise ConnectError(f"lost the connection: {exc}", host=self.host,

@@ -22,13 +22,18 @@ after it, every task that reads the host is known only after apply.
 
 from __future__ import annotations
 
+import contextvars
 import posixpath
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["PATH_ARGS", "PendingChanges", "declares_no_change", "target_paths"]
+__all__ = ["PATH_ARGS", "WAVE", "PendingChanges", "declares_no_change", "target_paths"]
+
+WAVE: contextvars.ContextVar[object | None] = contextvars.ContextVar("dockyard_wave", default=None)
+"""Set by the runner while a task runs on hosts that all run it at the same moment (one batch,
+no more hosts than forks): a token shared by those hosts, None otherwise."""
 
 PATH_ARGS = ("path", "dest", "creates", "removes")
 
@@ -57,14 +62,16 @@ class PendingChanges:
     depends on it.
 
     With ``delegate_to`` several hosts' threads run one task against the same host at once:
-    what that task would change for one of them is not "earlier" for the others (in apply
-    they run at the same moment), so a change is kept with the task object and host that
-    made it (``by``), and the same task for another host does not depend on it. The same
-    task for the same host does: a loop's later items follow its earlier ones.
+    what that task would change for one of them is not "earlier" for the others when they
+    all run it at the same moment (one :data:`WAVE`), so a change is kept with the task
+    object, host and wave that made it (``by``), and the same task for another host of that
+    wave does not depend on it. The same task for the same host does (a loop's later items
+    follow its earlier ones), and so does a host of a later ``serial`` batch, or one that
+    waits for a free fork: in apply too it runs after.
     """
 
     changes: list[tuple[str, str, object]] = field(default_factory=list)
-    everything: tuple[str, object] | None = None
+    everything: list[tuple[str, object]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def changed_before(self, paths: list[str], *, reads_host: bool = True,
@@ -72,8 +79,10 @@ class PendingChanges:
         """(path, task) of the first earlier change that reading ``paths`` depends on;
         ``by``: (task, host) now running (its own changes for other hosts do not count)."""
         with self._lock:
-            if self.everything is not None and reads_host and _earlier(self.everything[1], by):
-                return "the host", self.everything[0]
+            if reads_host:
+                for task, maker in self.everything:
+                    if _earlier(maker, by):
+                        return "the host", task
             for path in paths:
                 for changed, task, maker in self.changes:
                     if _covers(path, changed) and _earlier(maker, by):
@@ -86,14 +95,16 @@ class PendingChanges:
 
     def add_everything(self, task: str, *, by: object = None) -> None:
         with self._lock:
-            self.everything = self.everything or (task, by)
+            self.everything.append((task, by))
 
 
 def _earlier(maker: object, by: object) -> bool:
-    """Does a change made by ``maker`` (task, host) come before ``by``'s reading?"""
+    """Does a change made by ``maker`` (task, host, wave) come before ``by``'s reading?"""
     if not (isinstance(maker, tuple) and isinstance(by, tuple)):
         return True
-    return maker[0] is not by[0] or maker[1] == by[1]
+    same_task, other_host = maker[0] is by[0], maker[1] != by[1]
+    at_once = maker[2] is not None and maker[2] is by[2]
+    return not (same_task and other_host and at_once)
 
 
 def declares_no_change(changed_when: tuple[object, ...]) -> bool:

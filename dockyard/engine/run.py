@@ -24,6 +24,7 @@ from dockyard.engine.events import EventSink, PlayRecap, PlayStarted, RunFinishe
 from dockyard.engine.handlers import HandlerQueue
 from dockyard.engine.hostrun import HostRunner, Tally
 from dockyard.engine.parallel import DEFAULT_FORKS
+from dockyard.engine.pending import WAVE
 from dockyard.engine.probes import ProbePool
 
 __all__ = ["RunOptions", "Runner"]
@@ -234,8 +235,15 @@ class Runner:
 
     def _parallel(self, hosts: Sequence[str], work: Callable[[str], T]) -> list[tuple[str, T]]:
         workers = max(1, min(self.options.forks, len(hosts)))
+        # All hosts at the same moment (no more than forks): one wave (pending.py).
+        wave = object() if len(hosts) <= workers else None
+
+        def in_wave(host: str) -> T:
+            WAVE.set(wave)  # this worker thread's own context
+            return work(host)
+
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="dockyard-task") as pool:
-            return list(zip(hosts, pool.map(work, hosts), strict=True))
+            return list(zip(hosts, pool.map(in_wave, hosts), strict=True))
 
     def _count(self, ctx: PlayContext, host: str, tally: Tally) -> None:
         counts = self.stats.setdefault(host, Counter())

@@ -17,7 +17,7 @@ from dockyard.connection.base import Become, Connection
 from dockyard.connection.shell import valid_env_name
 from dockyard.engine.execute import ModuleOutcome, execute_module, load_module
 from dockyard.engine.loops import iteration_vars, loop_items
-from dockyard.engine.pending import PendingChanges, declares_no_change, target_paths
+from dockyard.engine.pending import WAVE, PendingChanges, declares_no_change, target_paths
 from dockyard.engine.probes import ProbingConnection
 from dockyard.errors import ConnectError, DockyardError, PlaybookError
 from dockyard.modules.base import ControllerModule, ModuleContext, ResourceModule, Step
@@ -263,7 +263,7 @@ def _run_once(run: TaskRun, templar: Any, variables: Mapping[str, Any]) -> TaskO
     pending = run.pending(target) if run.check and run.pending is not None else None
     paths = target_paths(call.args) if pending is not None else []
     reads_host = not isinstance(module, ControllerModule | ResourceModule)
-    by = (task, run.host)
+    by = (task, run.host, WAVE.get())
     if pending is not None and (earlier := pending.changed_before(paths, reads_host=reads_host, by=by)):
         pending.add(paths, task.display_name, by=by)
         return _after_earlier_change(*earlier)

@@ -165,11 +165,12 @@ def _compile(part: str) -> re.Pattern[str]:
 def _enumerate(inventory: Inventory, part: str) -> list[Host]:
     regex = _compile(part)
     hosts: list[Host] = []
-    groups = [group for name, group in inventory.groups.items() if regex.match(name)]
+    # list(...) copies at once: another host's add_host/group_by may add to them meanwhile.
+    groups = [group for name, group in list(inventory.groups.items()) if regex.match(name)]
     for group in groups:
         hosts.extend(group.all_hosts())
     if not groups or part.startswith("~") or any(c in part for c in _GLOB_CHARS):
-        hosts.extend(host for name, host in inventory.hosts.items() if regex.match(name))
+        hosts.extend(host for name, host in list(inventory.hosts.items()) if regex.match(name))
     if not hosts:  # 'localhost': the declared 127.0.0.1/::1, else the implicit one
         local = inventory.get_host(part)
         if local is not None:

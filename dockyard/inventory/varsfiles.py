@@ -17,6 +17,7 @@ Empty files are fine. Names starting with ``/`` are never looked up.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Mapping
@@ -136,7 +137,7 @@ class VarsDir:
                     self._cache[key] = error
             found = self._cache[key]
         if isinstance(found, DockyardError):
-            raise found.with_traceback(None)
+            raise copy.copy(found).with_traceback(None)  # each host its own (``error.host`` is set)
         return found
 
     def _read(self, kind: str, name: str) -> VarsLayer | None:

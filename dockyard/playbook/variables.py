@@ -363,7 +363,7 @@ class HostVars(Scope):
         return isinstance(name, str) and self._run.inventory.get_host(name) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._run.inventory.hosts)
+        return iter(list(self._run.inventory.hosts))  # a copy: add_host may add to it meanwhile
 
     def __len__(self) -> int:
         return len(self._run.inventory.hosts)

@@ -304,3 +304,32 @@ def test_connection_lost_during_a_command_is_unreachable_not_a_result(
     with pytest.raises(ConnectError, match="lost while a command ran"):
         connection.run("sleep 20")
     connection.close()
+
+
+def test_many_threads_on_one_connection_stay_within_the_servers_sessions(
+        fresh_host: HostFactory, tmp_path: Path) -> None:
+    # Hosts delegating to one host share its connection; sshd refuses a session past its
+    # MaxSessions (OpenSSH's default, 10), which used to close the connection under everyone.
+    host = fresh_host()
+    host.exec("sed -i 's/^MaxSessions .*/MaxSessions 10/' /etc/ssh/sshd_config.d/dockyard-lab.conf"
+              ' && kill -HUP "$(cat /run/sshd.pid)"', check=True)
+    time.sleep(0.2)  # sshd re-executes itself on HUP
+    host.wait_for_ssh()
+    conn = connect(host.name, hostvars(host), options(tmp_path))
+    results: list[Any] = []
+
+    def one() -> None:
+        try:
+            results.append(conn.run("sleep 1; echo done").stdout)
+        except ConnectError as error:
+            results.append(error)
+
+    try:
+        threads = [threading.Thread(target=one) for _ in range(14)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        conn.close()
+    assert results == [b"done\n"] * 14

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.pull import PullLock
+from dockyard.pull import PullLock, default_checkout
 from tests.integration.cli import run_dockyard
 from tests.lab import LabHost
 from tests.lab.inventory import render_inventory
@@ -248,4 +248,4 @@ def test_usage_and_file_errors_are_exit_1_without_traceback(tmp_path: Path, repo
     assert "error:" in blocked.stderr
     usage = run_dockyard("pull", str(repo), "--no-such-option", cwd=tmp_path)
     assert usage.returncode == 1 and "unrecognized arguments: --no-such-option" in usage.stderr
-    assert (tmp_path / "checkout").exists() is False
+    assert not default_checkout(str(repo)).exists()  # a usage error touches nothing

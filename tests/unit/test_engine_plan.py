@@ -149,21 +149,25 @@ def test_a_task_reading_what_an_earlier_task_changes_depends_on_it() -> None:
     assert target_paths({"name": "appsvc", "src": "files/x", "dest": "relative"}) == []
 
 
-def test_a_delegated_task_does_not_depend_on_its_own_change_for_another_host() -> None:
+def test_a_delegated_task_does_not_depend_on_its_own_change_for_another_host_of_its_wave() -> None:
     # web1 and web2 both run "register backend" with delegate_to: lb, at the same moment in
-    # apply: what it changes for web1 is not "earlier" for web2 (the plan was timing-dependent).
-    register, reload = object(), object()
+    # apply (one wave): what it changes for web1 is not "earlier" for web2 (the plan was
+    # timing-dependent). A later serial batch, or a host waiting for a fork (no wave), is.
+    register, reload, wave, next_batch = object(), object(), object(), object()
     pending = PendingChanges()
-    pending.add(["/etc/haproxy.cfg"], "register backend", by=(register, "web1"))
-    assert pending.changed_before(["/etc/haproxy.cfg"], by=(register, "web2")) is None
+    pending.add(["/etc/haproxy.cfg"], "register backend", by=(register, "web1", wave))
+    first = ("/etc/haproxy.cfg", "register backend")
+    assert pending.changed_before(["/etc/haproxy.cfg"], by=(register, "web2", wave)) is None
+    assert pending.changed_before(["/etc/haproxy.cfg"], by=(register, "web2", next_batch)) == first
+    assert pending.changed_before(["/etc/haproxy.cfg"], by=(register, "web2", None)) == first
     # The same task for the same host (its loop's next item) and a later task do depend on it.
-    assert pending.changed_before(["/etc/haproxy.cfg"], by=(register, "web1")) == ("/etc/haproxy.cfg",
-                                                                                   "register backend")
-    assert pending.changed_before(["/etc/haproxy.cfg"], by=(reload, "web2")) == ("/etc/haproxy.cfg",
-                                                                                 "register backend")
-    pending.add_everything("run on lb", by=(register, "web1"))
-    assert pending.changed_before(["/etc/other"], by=(register, "web2")) is None
-    assert pending.changed_before(["/etc/other"], by=(reload, "web1")) == ("the host", "run on lb")
+    assert pending.changed_before(["/etc/haproxy.cfg"], by=(register, "web1", wave)) == first
+    assert pending.changed_before(["/etc/haproxy.cfg"], by=(reload, "web2", wave)) == first
+    pending.add_everything("run on lb", by=(register, "web1", wave))
+    assert pending.changed_before(["/etc/other"], by=(register, "web2", wave)) is None
+    pending.add_everything("run on lb", by=(register, "web2", wave))  # web2's own first item
+    assert pending.changed_before(["/etc/other"], by=(register, "web2", wave)) == ("the host", "run on lb")
+    assert pending.changed_before(["/etc/other"], by=(reload, "web1", wave)) == ("the host", "run on lb")
 
 
 def test_after_a_command_that_may_change_anything_every_read_depends_on_it() -> None:

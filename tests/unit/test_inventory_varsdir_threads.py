@@ -52,12 +52,22 @@ def test_a_host_asking_while_another_reads_the_file_gets_its_variables(
         "first": {"role_kind": "web"}, "second": {"role_kind": "web"}}
 
 
-def test_a_file_that_cannot_be_read_fails_every_lookup(tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_read_fails_every_host_with_its_own_error(tmp_path: Path) -> None:
     vars_dir = _vars_dir(tmp_path, "role_kind: [web\n")
-    messages = []
-    for _ in range(2):
-        with pytest.raises(DockyardError) as caught:
+    caught: list[DockyardError] = []
+
+    def ask() -> None:
+        try:
             vars_dir.group("web")
-        messages.append(str(caught.value))
-    assert messages[0] == messages[1]
-    assert "web.yml" in messages[0]
+        except DockyardError as error:
+            error.host = threading.current_thread().name  # as the engine marks a host's error
+            caught.append(error)
+
+    threads = [threading.Thread(target=ask, name=f"web{n}") for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(caught) == 4 and len({id(error) for error in caught}) == 4
+    assert sorted(str(error.host) for error in caught) == ["web0", "web1", "web2", "web3"]
+    assert len({error.message for error in caught}) == 1 and "web.yml" in str(caught[0].span)

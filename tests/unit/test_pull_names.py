@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from dockyard.pull import _first_error, default_checkout, identity, redact, repository
+from dockyard.pull import _first_error, default_checkout, identity, redact, repository, scrub
 
 
 @pytest.mark.parametrize(("url", "shown"), [
     ("https://deploy:t0ken@git.example.org/ops/site.git", "https://deploy:***@git.example.org/ops/site.git"),
-    ("https://ghp_t0ken@github.com/ops/site.git", "https://***@github.com/ops/site.git"),
+    ("https://ghp_0123456789abcdefghij@github.com/ops/site.git", "https://***@github.com/ops/site.git"),
+    ("https://git@git.example.org/ops/git-site.git", "https://git@git.example.org/ops/git-site.git"),
     ("ssh://git@git.example.org/ops/site.git", "ssh://git@git.example.org/ops/site.git"),
     ("git@git.example.org:ops/site.git", "git@git.example.org:ops/site.git"),
     ("/srv/git/site.git", "/srv/git/site.git"),
@@ -40,7 +41,7 @@ def test_the_first_fatal_line_is_quoted_not_the_advice_after_it() -> None:
 
 @pytest.mark.parametrize(("url", "same"), [
     ("https://deploy:t0ken@git.example.org/ops/site.git/", "https://git.example.org/ops/site.git"),
-    ("https://t0ken@git.example.org/ops/site.git", "https://git.example.org/ops/site.git"),
+    ("https://glpat-0123456789abcdef@git.example.org/ops/site.git", "https://git.example.org/ops/site.git"),
     ("ssh://git:pw@git.example.org/ops/site.git", "ssh://git@git.example.org/ops/site.git"),
     ("git@git.example.org:ops/site.git", "git@git.example.org:ops/site.git"),
 ])
@@ -54,3 +55,10 @@ def test_a_relative_path_becomes_absolute_and_urls_stay(tmp_path: Path, monkeypa
     assert repository("repo") == str(tmp_path / "repo")
     assert repository("git@git.example.org:ops/site.git") == "git@git.example.org:ops/site.git"
     assert repository("https://git.example.org/x.git") == "https://git.example.org/x.git"
+
+
+def test_gits_words_lose_the_secret_where_it_stands_as_one() -> None:
+    url = "https://deploy:git@git.example.org/ops/git.git"  # a password that is also a common word
+    said = "fatal: unable to access 'https://deploy:git@git.example.org/ops/git.git/': not a git repository"
+    assert scrub(said, url) == ("fatal: unable to access 'https://deploy:***@git.example.org/ops/git.git/': "
+                                "not a git repository")
