@@ -139,14 +139,15 @@ def remove_networks(names: Sequence[str]) -> None:
 
 
 def remove_containers(containers: Sequence[str]) -> None:
-    """`docker rm -f` the given containers; ones already gone are not an error."""
+    """`docker rm -f` the given containers; ones already gone, or being removed by another
+    process (two xdist workers removing the same stale containers at start), are not an error."""
     if not containers:
         return
     result = docker("rm", "--force", "--volumes", *containers, check=False)
     errors = [
         line
         for line in result.stderr.splitlines()
-        if line.strip() and "No such container" not in line
+        if line.strip() and "No such container" not in line and "already in progress" not in line
     ]
     if result.returncode != 0 and errors:
         raise LabError(f"could not remove lab containers: {'; '.join(errors)}")
