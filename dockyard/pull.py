@@ -24,6 +24,7 @@ token has it replaced by ``***``.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -32,6 +33,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -127,6 +129,17 @@ def default_checkout(url: str) -> Path:
     return base / f"{name.removesuffix('.git') or 'repo'}-{digest}"
 
 
+@contextlib.contextmanager
+def _checkout_errors() -> Iterator[None]:
+    """An OSError of the checkout's files (a directory that cannot be made, a file where one
+    is wanted) as a PullError that says so, not a traceback."""
+    try:
+        yield
+    except OSError as error:
+        raise PullError(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "),
+                        hint="check -d and the permissions of the checkout's directory") from None
+
+
 class PullLock:
     """An exclusive lock on a checkout (a file next to it), so that two pulls started by
     cron or a timer never work in the same directory at once; the second one fails at once
@@ -136,6 +149,7 @@ class PullLock:
         self.path = checkout.with_name(checkout.name + ".lock")
         self._file: IO[str] | None = None
 
+    @_checkout_errors()
     def __enter__(self) -> PullLock:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle = os.fdopen(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
@@ -201,6 +215,7 @@ def _hint(said: str, url: str) -> str:
     return "run the same git command by hand to see more"
 
 
+@_checkout_errors()
 def update_checkout(url: str, checkout: Path, ref: str | None, *, full: bool = False,
                     timeout: float = GIT_TIMEOUT) -> Commit:
     """Bring ``checkout`` to the commit ``ref`` names in ``url`` (its default branch when
@@ -279,6 +294,7 @@ def last_run(checkout: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+@_checkout_errors()
 def record_run(checkout: Path, commit: Commit, playbooks: list[str], exit_code: int, when: str,
                run: str = "") -> None:
     """Write the record of this run (atomically: a crash leaves the old one or the new one).

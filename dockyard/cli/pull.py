@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
 import json
 import random
 import socket
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,19 +82,6 @@ def say(message: str) -> None:
     print(f"pull: {message}", file=sys.stderr, flush=True)
 
 
-@contextlib.contextmanager
-def _checkout_errors() -> Iterator[None]:
-    """An OSError of the checkout's files (a directory that cannot be made, a file where
-    one is wanted) as a clear error, not a traceback; the playbooks' run is not inside."""
-    from dockyard.errors import PullError
-
-    try:
-        yield
-    except OSError as error:
-        raise PullError(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "),
-                        hint="check -d and the permissions of the checkout's directory") from None
-
-
 def run_pull(args: argparse.Namespace) -> int:
     from dockyard.errors import PullError
     from dockyard.pull import (
@@ -122,12 +107,9 @@ def run_pull(args: argparse.Namespace) -> int:
         pause = random.uniform(0, args.sleep)
         say(f"waiting {pause:.0f}s first (--sleep {args.sleep})")
         time.sleep(pause)
-    with _checkout_errors():
-        lock = PullLock(checkout).__enter__()
-    try:
+    with PullLock(checkout):
         say(f"fetching {args.checkout or 'the default branch'} of {redact(url)} into {checkout}")
-        with _checkout_errors():
-            commit = update_checkout(url, checkout, args.checkout, full=args.full, timeout=args.git_timeout)
+        commit = update_checkout(url, checkout, args.checkout, full=args.full, timeout=args.git_timeout)
         was = f" (was {commit.before[:12]})" if commit.before and commit.before != commit.sha else ""
         say(f"at {commit.short} {commit.subject!r}{was}")
         if commit.discarded:
@@ -144,11 +126,8 @@ def run_pull(args: argparse.Namespace) -> int:
         code = _run(args, checkout, playbooks)
         if args.check:  # nothing was applied: a later --only-if-changed must still run
             return code
-        with _checkout_errors():
-            record_run(checkout, commit, names, code, datetime.now(UTC).isoformat(timespec="seconds"), run)
+        record_run(checkout, commit, names, code, datetime.now(UTC).isoformat(timespec="seconds"), run)
         return code
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def _run_digest(args: argparse.Namespace, playbooks: list[str]) -> str:
